@@ -1,0 +1,11 @@
+"""The endpoint table: every row of every API area, in one tuple."""
+
+from __future__ import annotations
+
+from . import core
+from ._table import Answer, Context, Endpoint, Kind, MalformedBody
+
+__all__ = ["ENDPOINTS", "Answer", "Context", "Endpoint", "Kind", "MalformedBody"]
+
+# Each area module holds a tuple ENDPOINTS of rows; add a module here to add an area.
+ENDPOINTS: tuple[Endpoint, ...] = (*core.ENDPOINTS,)

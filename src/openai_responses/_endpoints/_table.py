@@ -1,0 +1,124 @@
+"""What one row of the endpoint table says, and what a handler sees of a request."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+from pydantic import BaseModel
+
+from .._multipart import Form, parse_multipart
+
+if TYPE_CHECKING:
+    from .._state import StateStore
+
+__all__ = ["Answer", "Context", "Endpoint", "Kind", "MalformedBody"]
+
+Kind = Literal["create", "retrieve", "update", "delete", "list", "content", "action", "stateless"]
+
+# What a handler returns: an openai object, a JSON-able dict, or a finished HTTP response.
+Answer = BaseModel | dict[str, Any] | httpx.Response
+
+
+class MalformedBody(ValueError):
+    """The request body is not what the endpoint accepts (bad JSON, not multipart)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One HTTP endpoint of the OpenAI API, as data."""
+
+    sdk: str  # the SDK attribute path, e.g. "beta.threads.runs.retrieve"
+    method: str
+    path: str  # template under the base URL, e.g. "/threads/{thread_id}/runs/{run_id}"
+    kind: Kind
+    model: type[BaseModel] | None = None  # the openai type of the answer
+    collection: str | None = None  # StateStore collection of stateful endpoints
+    noun: str = "object"  # for "No <noun> found with id '…'"
+    id_prefix: str = ""
+    parents: tuple[tuple[str, str], ...] = ()  # (path param, collection) that must exist
+    required: tuple[str, ...] = ()  # body fields whose absence is a 400
+    defaults: Callable[[Context], dict[str, Any]] | None = None
+    echo: bool = True  # copy request fields the answer type also has
+    stream: Callable[[BaseModel, Context], bytes] | None = None
+    handler: Callable[[Context, dict[str, Any] | None], Answer] | None = None
+    where: Callable[[Context], Callable[[BaseModel], bool] | None] | None = None  # list filter
+    aliases: tuple[str, ...] = ()  # further SDK paths answered by this row
+
+    @property
+    def stateful(self) -> bool:
+        return self.collection is not None
+
+    @cached_property
+    def path_regex(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
+
+    @property
+    def id_param(self) -> str | None:
+        names = re.findall(r"\{(\w+)\}", self.path)
+        parent_params = {p for p, _ in self.parents}
+        own = [n for n in names if n not in parent_params]
+        return own[-1] if own else None
+
+
+@dataclass
+class Context:
+    """One request as a handler sees it."""
+
+    request: httpx.Request
+    params: dict[str, str]
+    state: StateStore
+    endpoint: Endpoint
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def form(self) -> Form | None:
+        content_type = self.request.headers.get("content-type", "")
+        if not content_type.startswith("multipart/"):
+            return None
+        try:
+            return parse_multipart(content_type, self.request.content)
+        except ValueError as error:
+            raise MalformedBody(f"malformed multipart body: {error}") from error
+
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        """The JSON body, or a multipart body's plain fields; {} when there is none."""
+        if self.form is not None:
+            return dict(self.form.fields)
+        raw = self.request.content
+        if not raw.strip():
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as error:
+            raise MalformedBody(f"request body is not valid JSON: {error}") from error
+        if not isinstance(value, dict):
+            raise MalformedBody("request body must be a JSON object")
+        return value
+
+    @cached_property
+    def query(self) -> Mapping[str, str]:
+        return dict(self.request.url.params)
+
+    @property
+    def object_id(self) -> str:
+        name = self.endpoint.id_param
+        return self.params[name] if name else ""
+
+    @property
+    def parent_links(self) -> dict[str, str]:
+        return {collection: self.params[param] for param, collection in self.endpoint.parents}
+
+    @property
+    def wants_stream(self) -> bool:
+        return (
+            bool(self.body.get("stream"))
+            if self.request.method == "POST"
+            else (self.query.get("stream") == "true")
+        )

@@ -1,0 +1,82 @@
+"""OpenAI-shaped error answers, and the exceptions this library raises into tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "CassetteMismatchError",
+    "OpenAIMockError",
+    "UnmockedRequestError",
+    "bad_request",
+    "not_found",
+    "openai_error",
+]
+
+
+class OpenAIMockError(BaseException):
+    """Base of the errors the mock raises into the test.
+
+    It derives from BaseException on purpose, like ``pytest.fail``'s outcome: openai 2.x wraps
+    every ``Exception`` a transport raises into an ``APIConnectionError`` and retries it with
+    back-off sleeps, which would both hide the message and slow the test down. A BaseException
+    passes through the SDK (and through ``except Exception`` in the code under test) unchanged.
+    """
+
+
+class UnmockedRequestError(OpenAIMockError):
+    """A request reached the mock that no route, cassette or pass-through answers."""
+
+    def __init__(self, method: str, url: str, hint: str = "") -> None:
+        self.method = method
+        self.url = url
+        message = f"openai_responses: no mock answers {method} {url}"
+        if hint:
+            message = f"{message}\n{hint}"
+        super().__init__(message)
+
+
+class CassetteMismatchError(OpenAIMockError):
+    """Replay-only cassette and no recorded interaction matches the request."""
+
+    def __init__(self, cassette: str, request_line: str, nearest: str) -> None:
+        self.cassette = cassette
+        self.request_line = request_line
+        self.nearest = nearest
+        lines = [
+            f"openai_responses: cassette {cassette} has no unplayed interaction matching",
+            f"  {request_line}",
+            "and the record mode does not allow recording it.",
+        ]
+        if nearest:
+            lines += ["Nearest recorded request:", nearest]
+        lines.append("Re-record with `pytest --record-mode=once` (new file) or `new_episodes`.")
+        super().__init__("\n".join(lines))
+
+
+def openai_error(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """An error response exactly as the OpenAI API shapes it."""
+    body: dict[str, Any] = {
+        "error": {"message": message, "type": type, "param": param, "code": code}
+    }
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def not_found(kind: str, object_id: str) -> httpx.Response:
+    return openai_error(404, f"No {kind} found with id '{object_id}'.")
+
+
+def bad_request(
+    message: str, *, param: str | None = None, code: str | None = None
+) -> httpx.Response:
+    return openai_error(400, message, param=param, code=code)

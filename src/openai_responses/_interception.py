@@ -1,0 +1,153 @@
+"""respx Mockers that route the openai SDK's default transports into our router.
+
+openai 3.x sends through httpx2 -> httpcore2 and openai 2.x through httpx -> httpcore. respx
+patches httpcore only, so we register a Mocker for each connection-pool library. Both turn
+the pool's request into an ``httpx.Request``; both also expose the *original* pool call to
+the request pipeline (``upstream``), so that recording sends through the very connection pool
+the SDK built, and nothing else on the machine is patched.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import importlib.util
+from abc import ABC
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from respx.mocks import HTTPCoreMocker, Mocker
+
+__all__ = ["Upstream", "current_upstream", "mocker_names", "upstream_scope"]
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """How to send the current request for real, through the transport that was patched."""
+
+    send: Callable[[], httpx.Response] | None = None
+    asend: Callable[[], Awaitable[httpx.Response]] | None = None
+
+    @property
+    def asynchronous(self) -> bool:
+        return self.asend is not None
+
+
+_UPSTREAM: contextvars.ContextVar[Upstream | None] = contextvars.ContextVar(
+    "openai_responses_upstream", default=None
+)
+
+
+def current_upstream() -> Upstream | None:
+    return _UPSTREAM.get()
+
+
+@contextmanager
+def upstream_scope(upstream: Upstream) -> Iterator[None]:
+    token = _UPSTREAM.set(upstream)
+    try:
+        yield
+    finally:
+        _UPSTREAM.reset(token)
+
+
+def _core_to_httpx(core_response: Any) -> httpx.Response:
+    """An httpx response over a pool's (httpcore or httpcore2) streaming response."""
+    return httpx.Response(
+        core_response.status,
+        headers=core_response.headers,
+        stream=_CoreStream(core_response),
+        extensions=dict(core_response.extensions),
+    )
+
+
+class _CoreStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __init__(self, core_response: Any) -> None:
+        self._core = core_response
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._core.stream
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._core.stream:
+            yield chunk
+
+    def close(self) -> None:
+        self._core.close()
+
+    async def aclose(self) -> None:
+        await self._core.aclose()
+
+
+class _PoolMocker(HTTPCoreMocker, ABC):
+    """Shared by both pool libraries; subclasses name the library and its Response type."""
+
+    core_module = "httpcore"
+
+    @classmethod
+    def _send_sync_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        def send() -> httpx.Response:
+            return _core_to_httpx(target_spec(instance, **kwargs))
+
+        with upstream_scope(Upstream(send=send)):
+            return super()._send_sync_request(  # type: ignore[no-untyped-call]
+                httpx_request, target_spec=target_spec, instance=instance, **kwargs
+            )
+
+    @classmethod
+    async def _send_async_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        async def asend() -> httpx.Response:
+            return _core_to_httpx(await target_spec(instance, **kwargs))
+
+        with upstream_scope(Upstream(asend=asend)):
+            return await super()._send_async_request(  # type: ignore[no-untyped-call]
+                httpx_request, target_spec=target_spec, instance=instance, **kwargs
+            )
+
+    @classmethod
+    def from_sync_httpx_response(cls, httpx_response, target, **kwargs):  # type: ignore[no-untyped-def]
+        core = importlib.import_module(cls.core_module)
+        return core.Response(
+            status=httpx_response.status_code,
+            headers=httpx_response.headers.raw,
+            content=httpx_response.stream,
+            extensions=httpx_response.extensions,
+        )
+
+
+def _targets(library: str) -> list[str]:
+    return [
+        f"{library}._sync.connection.HTTPConnection",
+        f"{library}._sync.connection_pool.ConnectionPool",
+        f"{library}._sync.http_proxy.HTTPProxy",
+        f"{library}._async.connection.AsyncHTTPConnection",
+        f"{library}._async.connection_pool.AsyncConnectionPool",
+        f"{library}._async.http_proxy.AsyncHTTPProxy",
+    ]
+
+
+class HTTPCore2Mocker(_PoolMocker):
+    name = "openai_responses.httpcore2"
+    core_module = "httpcore2"
+    targets = _targets("httpcore2")
+
+
+class HTTPCore1Mocker(_PoolMocker):
+    name = "openai_responses.httpcore"
+    core_module = "httpcore"
+    targets = _targets("httpcore")
+
+
+def mocker_names() -> list[str]:
+    """The mockers to start: one per pool library installed (httpx2's is optional)."""
+    names = [HTTPCore1Mocker.name]
+    if importlib.util.find_spec("httpcore2") is not None:
+        names.append(HTTPCore2Mocker.name)
+    return names
+
+
+def mockers() -> list[type[Mocker]]:
+    return [Mocker.registry[name] for name in mocker_names()]

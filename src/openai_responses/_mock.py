@@ -1,0 +1,99 @@
+"""OpenAIMock: one router, one route tree, one StateStore (and optionally one cassette)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+import respx
+
+from . import _pipeline
+from ._endpoints import ENDPOINTS
+from ._errors import OpenAIMockError
+from ._router import OpenAIRouter
+from ._routes import Route, RouteIndex, build_tree
+from ._state import StateStore
+
+__all__ = ["DEFAULT_BASE_URL", "OpenAIMock"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class BaseURL:
+    scheme: str
+    host: str
+    port: int | None
+    path: str  # without a trailing slash
+
+    @classmethod
+    def parse(cls, base_url: str) -> BaseURL:
+        url = httpx.URL(base_url)
+        return cls(url.scheme, url.host, url.port, url.path.rstrip("/"))
+
+    def owns(self, url: httpx.URL) -> bool:
+        return url.scheme == self.scheme and url.host == self.host and url.port == self.port
+
+
+class OpenAIMock:
+    """A typed, stateful mock of the OpenAI API.
+
+    Routes hang at the SDK's attribute paths (``openai_mock.chat.completions.create``);
+    ``router`` is the respx router that intercepts the openai client's transport while
+    entered (``with openai_mock.router:``) and whose ``handler`` serves ``MockTransport``.
+    """
+
+    # The route tree is built at runtime from the endpoint table.
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"OpenAIMock has no route or namespace {name!r}")
+
+    def __init__(self, base_url: str | None = None, state: StateStore | None = None) -> None:
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self.base = BaseURL.parse(self.base_url)
+        self.state = state if state is not None else StateStore()
+        self.cassette: Any = None  # set by the cassette layer
+        self.failures: list[OpenAIMockError] = []
+        self.routes: dict[str, Route] = {}
+        for endpoint in ENDPOINTS:
+            route = Route(endpoint, self)
+            for sdk_path in (endpoint.sdk, *endpoint.aliases):
+                self.routes[sdk_path] = route
+        build_tree(self, self.routes.items())
+        self._index = RouteIndex(self.base.path, {id(r): r for r in self.routes.values()}.values())
+        self.router = OpenAIRouter(self._dispatch, self.failures.append)
+
+    def _dispatch(self, request: httpx.Request) -> tuple[respx.Route, Any] | None:
+        if not self.base.owns(request.url):
+            return None
+        found = self._index.find(request.method, request.url.path)
+        if found is None:
+            return None
+        route, params = found
+        return route.route, _pipeline.answer(self, route, request, params)
+
+    # -- used by the decorator and the pytest fixture --------------------------------------
+    def __enter__(self) -> OpenAIMock:
+        self.router.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.router.__exit__(exc_type, exc, tb)
+        self.finish(exc)
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        """Surface a mock failure that the code under test turned into another error.
+
+        A failure that reached the test as itself is left alone (the test may expect it);
+        one that ended as some other exception (a wrapper, a bare ``except:`` re-raising
+        something else) is raised instead, with that exception as its cause.
+        """
+        failures, self.failures[:] = list(self.failures), []
+        if exc is not None and failures and not any(f is exc for f in failures):
+            raise failures[0] from exc

@@ -1,0 +1,93 @@
+"""The respx router of one OpenAIMock: user routes first, then the endpoint table."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import respx
+from respx.models import AllMockedAssertionError, ResolvedRoute
+
+from ._errors import UnmockedRequestError
+from ._interception import mockers
+
+__all__ = ["OpenAIRouter"]
+
+# Given a request, the endpoint route that answers it and its answer (or None).
+Dispatch = Callable[[httpx.Request], "tuple[respx.Route, Any] | None"]
+
+
+class OpenAIRouter(respx.MockRouter):
+    """A respx MockRouter that intercepts both httpx stacks and knows the endpoint table.
+
+    Routes a user adds through the respx API (``openai_mock.router.post(...)``) are tried
+    first, as respx would; the mock's endpoint routes are found through an index instead of
+    respx's linear scan, so a request costs the same however many endpoints exist.
+    """
+
+    def __init__(
+        self, dispatch: Dispatch, on_unmocked: Callable[[UnmockedRequestError], None]
+    ) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True, using=None)
+        self._dispatch = dispatch
+        self._on_unmocked = on_unmocked
+
+    def start(self) -> None:
+        self.snapshot()
+        for mocker in mockers():
+            mocker.register(self)
+            mocker.start()
+
+    def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        for mocker in mockers():
+            mocker.unregister(self)
+            mocker.stop()
+        if clear:
+            self.rollback()
+
+    @contextmanager
+    def resolver(self, request: httpx.Request) -> Generator[ResolvedRoute, None, None]:
+        try:
+            with super().resolver(request) as resolved:
+                yield resolved
+        except AllMockedAssertionError:
+            error = UnmockedRequestError(
+                request.method,
+                str(request.url),
+                "Add a route with openai_mock.router (or .pass_through()) to let it through.",
+            )
+            self._on_unmocked(error)
+            raise error from None
+
+    def resolve(self, request: httpx.Request) -> ResolvedRoute:
+        with self.resolver(request) as resolved:
+            self._resolve_user_routes(resolved, request)
+            if resolved.route is None:
+                self._resolve_endpoint(resolved, request)
+        return resolved
+
+    async def aresolve(self, request: httpx.Request) -> ResolvedRoute:
+        with self.resolver(request) as resolved:
+            self._resolve_user_routes(resolved, request)
+            if resolved.route is None:
+                self._resolve_endpoint(resolved, request)
+            pending: Any = resolved.response
+            if inspect.isawaitable(pending):
+                resolved.response = await pending
+        return resolved
+
+    def _resolve_user_routes(self, resolved: ResolvedRoute, request: httpx.Request) -> None:
+        for route in self.routes:
+            prospect: Any = route.match(request)
+            if prospect is not None:
+                resolved.route = route
+                resolved.response = prospect
+                return
+
+    def _resolve_endpoint(self, resolved: ResolvedRoute, request: httpx.Request) -> None:
+        found = self._dispatch(request)
+        if found is not None:
+            resolved.route, resolved.response = found

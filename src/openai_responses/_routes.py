@@ -1,0 +1,112 @@
+"""Route objects at the SDK's attribute paths, and the index that finds them fast."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import respx
+from pydantic import BaseModel
+
+from ._endpoints import Endpoint
+from ._state import StateStore
+
+if TYPE_CHECKING:
+    from ._mock import OpenAIMock
+
+__all__ = ["Namespace", "ResponseSetting", "Route", "RouteIndex", "build_tree"]
+
+# What ``route.response = ...`` accepts: a partial dict, a full openai model, an httpx (or
+# httpx2) Response, or a callable returning any of those.
+ResponseSetting = dict[str, Any] | BaseModel | httpx.Response | Callable[..., Any] | Any
+
+
+class Route:
+    """One endpoint of one mock: its respx route (call history) and the user's override."""
+
+    def __init__(self, endpoint: Endpoint, mock: OpenAIMock) -> None:
+        self.endpoint = endpoint
+        self._mock = mock
+        self._response: ResponseSetting | None = None
+        self.route = respx.Route(
+            method=endpoint.method,
+            scheme=mock.base.scheme,
+            host=mock.base.host,
+            path__regex=f"^{re.escape(mock.base.path)}{endpoint.path_regex}$",
+        )
+
+    def __repr__(self) -> str:
+        return f"<Route {self.endpoint.method} {self.endpoint.path} ({self.endpoint.sdk})>"
+
+    @property
+    def response(self) -> ResponseSetting | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: ResponseSetting | None) -> None:
+        self._response = value
+
+    @property
+    def calls(self) -> respx.models.CallList:
+        return self.route.calls
+
+    @property
+    def call_count(self) -> int:
+        return self.route.call_count
+
+    @property
+    def state(self) -> StateStore:
+        return self._mock.state
+
+
+class Namespace:
+    """A node of the attribute tree: ``openai_mock.beta.threads`` …"""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __repr__(self) -> str:
+        return f"<openai_mock.{self._path}>" if self._path else "<openai_mock>"
+
+
+def build_tree(root: Any, routes: Iterable[tuple[str, Route]]) -> None:
+    """Hang every route at its SDK attribute path under ``root``."""
+    for sdk_path, route in routes:
+        *parents, leaf = sdk_path.split(".")
+        node = root
+        walked: list[str] = []
+        for name in parents:
+            walked.append(name)
+            child = getattr(node, name, None)
+            if not isinstance(child, Namespace):
+                child = Namespace(".".join(walked))
+                setattr(node, name, child)
+            node = child
+        setattr(node, leaf, route)
+
+
+class RouteIndex:
+    """Finds the route of a request by (method, path depth), then one regex each."""
+
+    def __init__(self, prefix: str, routes: Iterable[Route]) -> None:
+        self._prefix = prefix
+        self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+        for route in routes:
+            endpoint = route.endpoint
+            key = (endpoint.method, endpoint.path.count("/"))
+            self._table.setdefault(key, []).append((re.compile(endpoint.path_regex + "$"), route))
+        for candidates in self._table.values():
+            # Literal segments win over parameters: /threads/runs before /threads/{thread_id}.
+            candidates.sort(key=lambda pair: pair[1].endpoint.path.count("{"))
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        if not path.startswith(self._prefix):
+            return None
+        rest = path[len(self._prefix) :].rstrip("/") or "/"
+        for pattern, route in self._table.get((method, rest.count("/")), ()):
+            match = pattern.match(rest)
+            if match:
+                return route, match.groupdict()
+        return None

@@ -1,0 +1,5 @@
+"""``from openai_responses.stores import StateStore`` (the documented import path)."""
+
+from ._state import StateStore
+
+__all__ = ["StateStore"]
