@@ -1,7 +1,8 @@
 """Stream builders, proven against the openai SDK's own stream parsers and accumulators.
 
 Every stream goes through a real `openai.OpenAI` / `openai.AsyncOpenAI` client whose transport is
-an `httpx2.MockTransport`, so what is asserted is what the SDK reassembles, not our own view.
+the library's own `MockTransport` (httpx2 on openai 3.x, httpx on 2.x), so what is asserted is
+what the SDK reassembles, not our own view.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
-import httpx2
+import httpx
 import openai
 import pytest
 from openai.types.beta.assistant_stream_event import ThreadRunCreated
@@ -19,6 +20,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.responses import Response
 
 from openai_responses._sse import DONE, encode_event, iter_sse
+from openai_responses.ext.httpx import MockTransport
 from openai_responses.streaming import (
     AsyncEventStream,
     Event,
@@ -40,20 +42,22 @@ SSE_HEADERS = {"content-type": "text/event-stream"}
 
 
 def sync_client(content: Any) -> openai.OpenAI:
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers=SSE_HEADERS, content=content)
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=SSE_HEADERS, content=content)
 
-    http_client = openai.DefaultHttpxClient(transport=httpx2.MockTransport(handler))
+    http_client = openai.DefaultHttpxClient(transport=MockTransport(handler))
     return openai.OpenAI(
         api_key="sk-test", base_url="http://testserver/v1", http_client=http_client
     )
 
 
 def async_client(content: Any) -> openai.AsyncOpenAI:
-    async def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers=SSE_HEADERS, content=content)
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=SSE_HEADERS, content=content)
 
-    http_client = openai.DefaultAsyncHttpxClient(transport=httpx2.MockTransport(handler))
+    http_client = openai.DefaultAsyncHttpxClient(
+        transport=MockTransport(lambda request: httpx.Response(500), async_handler=handler)
+    )
     return openai.AsyncOpenAI(
         api_key="sk-test", base_url="http://testserver/v1", http_client=http_client
     )

@@ -502,7 +502,11 @@ class _ResponseEvents:
                 sequence_number=self._seq(),
                 type="response.function_call_arguments.delta",
             )
+        # Some SDK releases require the function name on the done event; others lack the field.
+        done_fields = ResponseFunctionCallArgumentsDoneEvent.model_fields
+        named = {"name": item.name} if "name" in done_fields else {}
         yield ResponseFunctionCallArgumentsDoneEvent(
+            **named,
             arguments=item.arguments,
             item_id=item_id,
             output_index=index,
