@@ -1,0 +1,128 @@
+"""Parsed-cassette cache: YAML is slow to parse, JSON is fast.
+
+Design choices, for safety:
+- The key is the SHA-256 of the cassette's bytes (plus a format version), not path+mtime:
+  a cache entry can never be stale, whatever editors or git do to timestamps.
+- Entries are JSON, never pickle/marshal: a tampered cache file can at worst fail to parse,
+  and any failure falls back to parsing the YAML.
+- Only big cassettes go to disk (small ones parse in milliseconds), so the cache stays small.
+  Every cassette is also memoised in-process (bounded), since many tests share one file.
+- Location: $OPENAI_RESPONSES_CACHE_DIR, else $XDG_CACHE_HOME/openai-responses, else
+  ~/.cache/openai-responses. Set OPENAI_RESPONSES_CACHE_DIR to "" or "off" to disable.
+- Writes are best-effort and atomic (temp file + os.replace); errors are ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from ._model import Interaction, RecordedRequest, RecordedResponse
+
+_FORMAT = 1
+MIN_SIZE = 256 * 1024
+_DISABLED = {"", "0", "off", "none", "false", "no"}
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get("OPENAI_RESPONSES_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in _DISABLED else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "openai-responses"
+
+
+_MEMORY: OrderedDict[str, tuple[Interaction, ...]] = OrderedDict()
+_MEMORY_SLOTS = 32
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _entry(digest: str, size: int) -> Path | None:
+    directory = cache_dir()
+    if directory is None or size < MIN_SIZE:
+        return None
+    return directory / f"cassette-v{_FORMAT}-{digest}.json"
+
+
+def get(raw: bytes) -> list[Interaction] | None:
+    digest = _digest(raw)
+    if digest in _MEMORY:
+        _MEMORY.move_to_end(digest)
+        return list(_MEMORY[digest])
+    entry = _entry(digest, len(raw))
+    if entry is None:
+        return None
+    try:
+        interactions = _decode(json.loads(entry.read_bytes()))
+    except Exception:  # missing, unreadable or tampered: parse the YAML instead
+        return None
+    _remember(digest, interactions)
+    return interactions
+
+
+def _remember(digest: str, interactions: list[Interaction]) -> None:
+    _MEMORY[digest] = tuple(interactions)
+    while len(_MEMORY) > _MEMORY_SLOTS:
+        _MEMORY.popitem(last=False)
+
+
+def put(raw: bytes, interactions: list[Interaction]) -> None:
+    digest = _digest(raw)
+    _remember(digest, interactions)
+    entry = _entry(digest, len(raw))
+    if entry is None:
+        return
+    with contextlib.suppress(OSError):
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(json.dumps(_encode(interactions), ensure_ascii=False).encode())
+            os.replace(tmp, entry)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+# Bytes travel as latin-1 text: a lossless 1:1 byte<->codepoint mapping that JSON can carry.
+def _encode(interactions: list[Interaction]) -> list[list[Any]]:
+    return [
+        [
+            i.request.method,
+            i.request.url,
+            i.request.headers,
+            i.request.body.decode("latin-1"),
+            i.response.status,
+            i.response.reason,
+            i.response.headers,
+            i.response.body.decode("latin-1"),
+        ]
+        for i in interactions
+    ]
+
+
+def _decode(rows: list[list[Any]]) -> list[Interaction]:
+    result = []
+    for method, url, req_headers, req_body, status, reason, resp_headers, resp_body in rows:
+        request = RecordedRequest(
+            str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
+        )
+        response = RecordedResponse(
+            int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
+        )
+        result.append(Interaction(request, response))
+    return result
+
+
+def _headers(rows: list[list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(key), str(value)) for key, value in rows)

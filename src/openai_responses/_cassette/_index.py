@@ -1,0 +1,237 @@
+"""InteractionIndex: which recorded interaction answers a live request.
+
+Interactions are bucketed by (method, scheme, host, port, path). Inside a bucket they are
+grouped by (canonical query, canonical body) the first time the bucket is asked, so a lookup is
+one hash on the request plus a dict access, however big the cassette. Each recorded body is
+canonicalised once. Identical requests are answered in recorded order (polling).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import httpx
+
+from ._canonical import (
+    CanonicalBody,
+    canonical_body,
+    canonical_query,
+    parse_multipart,
+    pretty_json,
+    route_key,
+)
+from ._model import Interaction, RecordedRequest
+
+Matcher = Callable[[httpx.Request, RecordedRequest], bool]
+_RouteKey = tuple[str, str, str, "int | None", str]
+_MatchKey = tuple[tuple[tuple[str, str], ...], CanonicalBody]
+_NEAREST_CANDIDATES = 100
+
+
+class _Entry:
+    __slots__ = ("interaction", "played", "position", "query", "route")
+
+    def __init__(self, position: int, interaction: Interaction, played: bool) -> None:
+        url = httpx.URL(interaction.request.url)
+        self.position = position
+        self.interaction = interaction
+        self.played = played
+        self.route = route_key(interaction.request.method, url)
+        self.query = canonical_query(url)
+
+
+class _Group:
+    """Recorded copies of one identical request, in recorded order, with a play cursor."""
+
+    __slots__ = ("cursor", "entries")
+
+    def __init__(self) -> None:
+        self.entries: list[_Entry] = []
+        self.cursor = 0
+
+    def next_unplayed(self) -> _Entry | None:
+        while self.cursor < len(self.entries) and self.entries[self.cursor].played:
+            self.cursor += 1
+        return self.entries[self.cursor] if self.cursor < len(self.entries) else None
+
+
+class InteractionIndex:
+    def __init__(
+        self,
+        interactions: Iterable[Interaction],
+        *,
+        ignore_json_paths: Sequence[str] = (),
+        match_on: Matcher | None = None,
+        allow_playback_repeats: bool = False,
+    ) -> None:
+        self._ignore = tuple(ignore_json_paths)
+        self._match_on = match_on
+        self._repeats = allow_playback_repeats
+        self._entries: list[_Entry] = []
+        self._buckets: dict[Any, list[_Entry]] = {}
+        self._groups: dict[Any, dict[_MatchKey, _Group]] = {}
+        for interaction in interactions:
+            self._append(interaction, played=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def take(self, request: httpx.Request) -> Interaction | None:
+        """The next unplayed recorded answer to `request` (now marked played), or None."""
+        route = route_key(request.method, request.url)
+        if route not in self._buckets:
+            return None
+        if self._match_on is not None:
+            matches = self._scan(route, request)
+        else:
+            group = self._grouped(route).get(self._match_key(request))
+            matches = group.entries if group is not None else []
+            entry = group.next_unplayed() if group is not None else None
+            return self._play(entry, matches)
+        return self._play(next((e for e in matches if not e.played), None), matches)
+
+    def add(self, interaction: Interaction) -> None:
+        """Register a newly recorded interaction; it counts as already played."""
+        self._append(interaction, played=True)
+
+    def unplayed(self) -> list[Interaction]:
+        return [entry.interaction for entry in self._entries if not entry.played]
+
+    def nearest(self, request: httpx.Request) -> str:
+        """Nearest recorded candidate and a diff of bodies, for miss messages ("" if empty)."""
+        if not self._entries:
+            return ""
+        body = request.read()
+        best = _closest(self._candidates(request), body, self._ignore)
+        return _describe(best, request, body, self._ignore)
+
+    # internals -----------------------------------------------------------------------------
+
+    def _append(self, interaction: Interaction, *, played: bool) -> None:
+        entry = _Entry(len(self._entries), interaction, played)
+        self._entries.append(entry)
+        self._buckets.setdefault(entry.route, []).append(entry)
+        groups = self._groups.get(entry.route)
+        if groups is not None:  # bucket already grouped: keep it current
+            groups.setdefault(self._entry_key(entry), _Group()).entries.append(entry)
+
+    def _grouped(self, route: Any) -> dict[_MatchKey, _Group]:
+        groups = self._groups.get(route)
+        if groups is None:
+            groups = {}
+            for entry in self._buckets[route]:
+                groups.setdefault(self._entry_key(entry), _Group()).entries.append(entry)
+            self._groups[route] = groups
+        return groups
+
+    def _entry_key(self, entry: _Entry) -> _MatchKey:
+        return (entry.query, canonical_body(entry.interaction.request.body, self._ignore))
+
+    def _match_key(self, request: httpx.Request) -> _MatchKey:
+        return (canonical_query(request.url), canonical_body(request.read(), self._ignore))
+
+    def _scan(self, route: Any, request: httpx.Request) -> list[_Entry]:
+        assert self._match_on is not None
+        query = canonical_query(request.url)
+        return [
+            entry
+            for entry in self._buckets[route]
+            if entry.query == query and self._match_on(request, entry.interaction.request)
+        ]
+
+    def _play(self, entry: _Entry | None, matches: Sequence[_Entry]) -> Interaction | None:
+        if entry is not None:
+            entry.played = True
+            return entry.interaction
+        if self._repeats and matches:
+            return matches[-1].interaction
+        return None
+
+    def _candidates(self, request: httpx.Request) -> list[_Entry]:
+        route = route_key(request.method, request.url)
+        same_route = self._buckets.get(route)
+        if same_route:
+            pool = same_route
+        else:
+            pool = [e for e in self._entries if e.route[4] == request.url.path] or self._entries
+        # Unplayed first: they are what a miss most likely should have matched.
+        ordered = [e for e in pool if not e.played] + [e for e in pool if e.played]
+        return ordered[:_NEAREST_CANDIDATES]
+
+
+def _body_lines(body: bytes, ignore: Sequence[str]) -> list[str]:
+    pretty = pretty_json(body, ignore)
+    if pretty is not None:
+        return pretty.splitlines()
+    parts = parse_multipart(body)
+    if parts is not None:
+        return [
+            f"part {name!r} filename={filename!r}: {len(data)} bytes"
+            for name, filename, data in parts
+        ]
+    return body.decode("utf-8", "replace").splitlines()
+
+
+def _closest(candidates: Sequence[_Entry], body: bytes, ignore: Sequence[str]) -> _Entry:
+    wanted = _body_lines(body, ignore)
+
+    def similarity(entry: _Entry) -> float:
+        lines = _body_lines(entry.interaction.request.body, ignore)
+        return difflib.SequenceMatcher(None, lines, wanted, autojunk=False).ratio()
+
+    return max(candidates, key=similarity)
+
+
+def _describe(entry: _Entry, request: httpx.Request, body: bytes, ignore: Sequence[str]) -> str:
+    recorded = entry.interaction.request
+    state = "already played" if entry.played else "unplayed"
+    lines = [
+        f"nearest recorded request: #{entry.position} {recorded.method} {recorded.url} ({state})"
+    ]
+    if recorded.method != request.method.upper() or recorded.url != str(request.url):
+        lines.append(f"  recorded: {recorded.method} {recorded.url}")
+        lines.append(f"  request:  {request.method.upper()} {request.url}")
+    diff = list(
+        difflib.unified_diff(
+            _body_lines(recorded.body, ignore),
+            _body_lines(body, ignore),
+            fromfile=f"recorded #{entry.position} body",
+            tofile="request body",
+            lineterm="",
+        )
+    )
+    if diff:
+        lines.extend(diff)
+    elif entry.played:
+        lines.append(
+            "  bodies are identical: every recorded copy of this request was already played"
+        )
+    else:
+        lines.append("  bodies are identical")
+    return "\n".join(lines)
+
+
+def request_summary(method: str, url: str | httpx.URL, body: bytes) -> str:
+    """One line describing a request, for error messages."""
+    text = f"{method.upper()} {url}"
+    details = _body_details(body)
+    return f"{text} ({details})" if details else text
+
+
+def _body_details(body: bytes) -> str:
+    if not body:
+        return ""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        parts = parse_multipart(body)
+        if parts is not None:
+            return "multipart: " + ", ".join(name for name, _, _ in parts)
+        return f"{len(body)} bytes"
+    if not isinstance(data, dict):
+        return f"JSON, {len(body)} bytes"
+    fields = [f"{key}={data[key]!r}" for key in ("model", "stream") if key in data]
+    return ", ".join([*fields, f"{len(body)} bytes"])

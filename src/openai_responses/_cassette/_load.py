@@ -1,0 +1,189 @@
+"""Lenient cassette reader: every vcrpy dialect found in the wild becomes `Interaction`s.
+
+Dialects handled (see the corpus PROVENANCE.md): vcrpy's own format; pydantic-ai's
+`parsed_body` mappings; otel-contrib's pretty-printed JSON and scalar header values; crewAI's
+bare-base64 multipart request bodies; gzip `!!binary` bodies with or without a stale
+`Content-Encoding`; vcrpy's legacy httpx format (`content`/`status_code`); header-less files;
+dd-trace-py's multidict `istr` header keys.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import _cache
+from ._body import decode_body, unbase64_multipart
+from ._model import (
+    CassetteFormatError,
+    Headers,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    header_get,
+)
+from ._yaml import load_yaml
+
+
+class _FieldError(Exception):
+    """Internal: a field problem, turned into CassetteFormatError with file and index."""
+
+
+def load_cassette(path: Path) -> list[Interaction]:
+    """Read a cassette. FileNotFoundError if absent, CassetteFormatError if unreadable."""
+    path = Path(path)
+    raw = path.read_bytes()
+    cached = _cache.get(raw)
+    if cached is not None:
+        return cached
+    interactions = parse_cassette(raw, str(path))
+    _cache.put(raw, interactions)
+    return interactions
+
+
+def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
+    """Parse cassette text; `name` only labels error messages."""
+    data = _parse_yaml(raw, name)
+    if not isinstance(data, dict) or "interactions" not in data:
+        raise CassetteFormatError(f"{name}: not a cassette: no top-level 'interactions' key")
+    items = data["interactions"]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise CassetteFormatError(f"{name}: 'interactions' must be a list")
+    result = []
+    for index, item in enumerate(items):
+        try:
+            result.append(_interaction(item))
+        except _FieldError as exc:
+            raise CassetteFormatError(f"{name}: interaction {index}: {exc}") from None
+    return result
+
+
+def _parse_yaml(raw: bytes, name: str) -> Any:
+    try:
+        return load_yaml(raw)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CassetteFormatError(f"{name}: invalid YAML{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise CassetteFormatError(f"{name}: invalid YAML: {exc}") from None
+
+
+def _interaction(item: Any) -> Interaction:
+    if not isinstance(item, dict):
+        raise _FieldError("expected a mapping with 'request' and 'response'")
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(request, dict):
+        raise _FieldError("missing or invalid 'request'")
+    if not isinstance(response, dict):
+        raise _FieldError("missing or invalid 'response'")
+    return Interaction(_request(request), _response(response))
+
+
+def _request(data: dict[str, Any]) -> RecordedRequest:
+    method, uri = data.get("method"), data.get("uri")
+    if not isinstance(method, str) or not method:
+        raise _FieldError("request has no 'method'")
+    if not isinstance(uri, str) or not uri:
+        raise _FieldError("request has no 'uri'")
+    headers = _headers(data.get("headers"), "request")
+    if "parsed_body" in data:
+        body = _json_bytes(data["parsed_body"])
+    else:
+        body = _body_bytes(data.get("body"), "request body")
+    return RecordedRequest(method.upper(), uri, headers, _maybe_unbase64(headers, body))
+
+
+def _maybe_unbase64(headers: Headers, body: bytes) -> bytes:
+    # Only decode when the declared content type is multipart *and* the decoded bytes start with
+    # a multipart boundary: plain text that happens to be valid base64 stays untouched.
+    content_type = (header_get(headers, "content-type") or "").lower()
+    if not content_type.startswith("multipart/"):
+        return body
+    decoded = unbase64_multipart(body)
+    return body if decoded is None else decoded
+
+
+def _response(data: dict[str, Any]) -> RecordedResponse:
+    status, reason = _status(data)
+    headers = _headers(data.get("headers"), "response")
+    if "parsed_body" in data:
+        body = _json_bytes(data["parsed_body"])
+    elif "body" in data:
+        raw_body = data["body"]
+        if isinstance(raw_body, dict):
+            raw_body = raw_body.get("string")
+        body = _body_bytes(raw_body, "response body")
+    else:  # vcrpy's legacy httpx format
+        body = _body_bytes(data.get("content"), "response content")
+    headers, body = decode_body(headers, body)
+    return RecordedResponse(status, reason, headers, body)
+
+
+def _status(data: dict[str, Any]) -> tuple[int, str]:
+    status = data.get("status")
+    if isinstance(status, dict):
+        code, reason = status.get("code"), status.get("message")
+    elif status is not None:
+        code, reason = status, None
+    else:
+        code, reason = data.get("status_code"), None
+    try:
+        number = int(code)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _FieldError(f"response has no valid status code (got {code!r})") from None
+    if not isinstance(reason, str):
+        reason = _reason_phrase(number)
+    return number, reason
+
+
+def _reason_phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
+
+
+def _headers(data: Any, where: str) -> Headers:
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise _FieldError(f"{where} headers must be a mapping")
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        # vcrpy writes lists; otel-contrib wrote some values as bare scalars.
+        values = value if isinstance(value, list) else [value]
+        pairs.extend((str(key), _header_text(item)) for item in values if item is not None)
+    return tuple(pairs)
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+def _body_bytes(value: Any, where: str) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        # surrogatepass keeps a stray lone surrogate (seen in JSON escapes) from crashing the load.
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, (dict, list)):
+        return _json_bytes(value)
+    if isinstance(value, (int, float, bool)):
+        return str(value).encode()
+    raise _FieldError(f"{where} has unsupported type {type(value).__name__}")
+
+
+def _json_bytes(value: Any) -> bytes:
+    # Same separators as pydantic-ai's own reader; matching compares JSON semantically anyway.
+    return json.dumps(value).encode()

@@ -1,0 +1,188 @@
+"""Turning a live exchange into a storable Interaction: secrets out, noise out, user filters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any, TypeAlias
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from ._body import decode_body, remove_json_path, replace_json_path
+from ._model import Headers, Interaction, RecordedRequest, RecordedResponse
+
+# Credentials and account identifiers: never written, whatever the user configures.
+SECRET_REQUEST_HEADERS = frozenset(
+    {"authorization", "api-key", "openai-organization", "openai-project", "cookie"}
+)
+SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
+
+# Headers that change on every call and would only bloat cassettes and diffs.
+NOISE_REQUEST_HEADERS = frozenset(
+    {"user-agent", "accept-encoding", "connection", "content-length", "host", "keep-alive"}
+)
+NOISE_REQUEST_PREFIXES = ("x-stainless-",)
+NOISE_RESPONSE_HEADERS = frozenset(
+    {
+        "cf-ray",
+        "cf-cache-status",
+        "date",
+        "server",
+        "alt-svc",
+        "strict-transport-security",
+        "x-envoy-upstream-service-time",
+        "openai-processing-ms",
+        "x-content-type-options",
+        "access-control-expose-headers",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",  # the stored body is whole, not chunked
+        "via",
+        "nel",
+        "report-to",
+        "x-openai-proxy-wasm",
+    }
+)
+NOISE_RESPONSE_PREFIXES = ("x-ratelimit-",)
+
+# A filter entry is a header/param name (removed) or (name, replacement); None removes too.
+HeaderFilter: TypeAlias = "str | tuple[str, str | None]"
+JsonPathFilter: TypeAlias = "str | tuple[str, Any]"
+
+
+@dataclass
+class RecordFilters:
+    """What to scrub before an interaction is stored. Names follow vcrpy's options."""
+
+    filter_headers: Sequence[HeaderFilter] = ()
+    filter_response_headers: Sequence[HeaderFilter] = ()
+    filter_query_parameters: Sequence[HeaderFilter] = ()
+    # Dotted paths into the request's JSON body ("user", "metadata.key"); a bare path removes
+    # the field, (path, value) replaces it. Pass the same paths as `ignore_json_paths` when
+    # replaying, since the live request still carries them.
+    filter_json_paths: Sequence[JsonPathFilter] = ()
+    # vcrpy semantics: return a (possibly modified) object to store, or None to not record.
+    before_record_request: Callable[[RecordedRequest], RecordedRequest | None] | None = None
+    before_record_response: Callable[[RecordedResponse], RecordedResponse | None] | None = None
+    drop_noise_headers: bool = True
+
+
+def interaction_from_exchange(
+    request: httpx.Request,
+    status: int,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    *,
+    filters: RecordFilters,
+) -> Interaction | None:
+    """Build the Interaction to store for one live exchange; None when a hook dropped it."""
+    recorded_request = _filter_request(_request_from_httpx(request), filters)
+    if recorded_request is None:
+        return None
+    recorded_response = _filter_response(_response(status, headers, body), filters)
+    if recorded_response is None:
+        return None
+    return Interaction(recorded_request, recorded_response)
+
+
+def _request_from_httpx(request: httpx.Request) -> RecordedRequest:
+    # `.raw` keeps the casing the SDK sent, which makes cassettes match what users read in docs.
+    headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
+    return RecordedRequest(request.method.upper(), str(request.url), headers, request.read())
+
+
+def _response(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> RecordedResponse:
+    decoded_headers, decoded_body = decode_body(tuple(headers), body)
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    return RecordedResponse(status, reason, decoded_headers, decoded_body)
+
+
+def _filter_request(request: RecordedRequest, filters: RecordFilters) -> RecordedRequest | None:
+    headers = _drop(request.headers, SECRET_REQUEST_HEADERS, ())
+    if filters.drop_noise_headers:
+        headers = _drop(headers, NOISE_REQUEST_HEADERS, NOISE_REQUEST_PREFIXES)
+    request = replace(
+        request,
+        headers=_apply_header_filters(headers, filters.filter_headers),
+        url=_filter_query(request.url, filters.filter_query_parameters),
+        body=_filter_json(request.body, filters.filter_json_paths),
+    )
+    hook = filters.before_record_request
+    return hook(request) if hook is not None else request
+
+
+def _filter_response(response: RecordedResponse, filters: RecordFilters) -> RecordedResponse | None:
+    headers = _drop(response.headers, SECRET_RESPONSE_HEADERS, ())
+    if filters.drop_noise_headers:
+        headers = _drop(headers, NOISE_RESPONSE_HEADERS, NOISE_RESPONSE_PREFIXES)
+    response = replace(
+        response, headers=_apply_header_filters(headers, filters.filter_response_headers)
+    )
+    hook = filters.before_record_response
+    return hook(response) if hook is not None else response
+
+
+def _drop(headers: Headers, names: frozenset[str], prefixes: tuple[str, ...]) -> Headers:
+    return tuple(
+        (key, value)
+        for key, value in headers
+        if key.lower() not in names and not key.lower().startswith(prefixes)
+    )
+
+
+def _normalize_filters(entries: Sequence[HeaderFilter]) -> dict[str, str | None]:
+    return {
+        (entry if isinstance(entry, str) else entry[0]).lower(): (
+            None if isinstance(entry, str) else entry[1]
+        )
+        for entry in entries
+    }
+
+
+def _apply_header_filters(headers: Headers, entries: Sequence[HeaderFilter]) -> Headers:
+    if not entries:
+        return headers
+    rules = _normalize_filters(entries)
+    result: list[tuple[str, str]] = []
+    for key, value in headers:
+        lowered = key.lower()
+        if lowered not in rules:
+            result.append((key, value))
+        elif rules[lowered] is not None:
+            result.append((key, str(rules[lowered])))
+    return tuple(result)
+
+
+def _filter_query(url: str, entries: Sequence[HeaderFilter]) -> str:
+    if not entries:
+        return url
+    rules = _normalize_filters(entries)
+    parts = urlsplit(url)
+    kept: list[tuple[str, str]] = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() not in rules:
+            kept.append((key, value))
+        elif rules[key.lower()] is not None:
+            kept.append((key, str(rules[key.lower()])))
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _filter_json(body: bytes, entries: Sequence[JsonPathFilter]) -> bytes:
+    if not entries or not body:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body  # not JSON (multipart, binary): nothing addressable by a JSON path
+    for entry in entries:
+        if isinstance(entry, str):
+            remove_json_path(data, entry)
+        else:
+            replace_json_path(data, entry[0], entry[1])
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,40 @@
+"""Recorded response -> httpx.Response for replay."""
+
+from __future__ import annotations
+
+import httpx
+
+from ._body import looks_like_sse
+from ._model import Headers, Interaction, header_get, headers_without
+
+# Recomputed by httpx from the (always decoded, whole) body; stale values would break clients.
+_FRAMING_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
+
+
+def response_to_httpx(interaction: Interaction, request: httpx.Request) -> httpx.Response:
+    """The replayed answer: decoded body, recorded status/headers, a content type that is right.
+
+    Header-less cassettes (openinference) carry no content type, so one is inferred from the
+    body: SSE stays `text/event-stream`, JSON becomes `application/json`.
+    """
+    recorded = interaction.response
+    headers = _with_content_type(headers_without(recorded.headers, _FRAMING_HEADERS), recorded.body)
+    return httpx.Response(
+        recorded.status,
+        headers=list(headers),
+        content=recorded.body,
+        request=request,
+        extensions={"reason_phrase": recorded.reason.encode("ascii", "replace")},
+    )
+
+
+def _with_content_type(headers: Headers, body: bytes) -> Headers:
+    if header_get(headers, "content-type") is not None or not body:
+        return headers
+    if looks_like_sse(body):
+        content_type = "text/event-stream; charset=utf-8"
+    elif body.lstrip()[:1] in (b"{", b"["):
+        content_type = "application/json"
+    else:
+        return headers
+    return (*headers, ("content-type", content_type))

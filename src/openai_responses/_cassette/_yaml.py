@@ -1,0 +1,89 @@
+"""YAML loader and dumper for cassettes: safe, libyaml-backed when available, readable output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml import SafeDumper as _BaseDumper
+
+try:  # libyaml makes parsing several times faster; the pure-Python loader behaves the same.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - libyaml is in every wheel we support
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class CassetteLoader(_BaseLoader):
+    """Safe loader that also reads dd-trace-py's multidict `istr` header keys as plain str.
+
+    ddapm-test-agent dumped aiohttp `istr` keys with PyYAML's python tags. Only that one class
+    is accepted; every other python tag is still refused, so no object is ever instantiated.
+    """
+
+
+_ISTR_TAGS = (
+    "tag:yaml.org,2002:python/object/apply:multidict._multidict.istr",
+    "tag:yaml.org,2002:python/object/new:multidict._multidict.istr",
+    "tag:yaml.org,2002:python/object/apply:multidict.istr",
+    "tag:yaml.org,2002:python/object/new:multidict.istr",
+)
+
+
+def _construct_istr(loader: CassetteLoader, node: yaml.Node) -> str:
+    # Shapes seen: a sequence holding the string (`- Accept`), or a mapping with `args: [..]`.
+    if isinstance(node, yaml.SequenceNode):
+        items = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        items = list(loader.construct_mapping(node, deep=True).get("args") or [])
+    else:
+        items = [loader.construct_scalar(node)]  # type: ignore[arg-type]
+    if len(items) != 1 or not isinstance(items[0], str):
+        raise yaml.constructor.ConstructorError(
+            None, None, "expected a single string inside multidict istr", node.start_mark
+        )
+    return items[0]
+
+
+def _construct_python_str(loader: CassetteLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+for _tag in _ISTR_TAGS:
+    CassetteLoader.add_constructor(_tag, _construct_istr)
+# Old vcrpy versions tagged some strings explicitly; harmless to accept.
+CassetteLoader.add_constructor("tag:yaml.org,2002:python/str", _construct_python_str)
+CassetteLoader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_python_str)
+
+
+class CassetteDumper(_BaseDumper):
+    """Safe dumper writing multi-line strings (pretty JSON, SSE) as literal `|` blocks.
+
+    Deliberately the pure-Python SafeDumper: libyaml's emitter treats characters outside the
+    BMP (emoji, common in model output) as unprintable and silently falls back to an escaped
+    double-quoted string, which made SSE bodies unreadable.
+    """
+
+
+def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.Node:
+    # The emitter falls back to a quoted style by itself when a block scalar cannot hold the
+    # text (trailing spaces before a newline, control characters), so this is always safe.
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+CassetteDumper.add_representer(str, _represent_str)
+
+
+def load_yaml(data: bytes) -> Any:
+    return yaml.load(data, Loader=CassetteLoader)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=CassetteDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=120,
+        default_flow_style=False,
+    )
