@@ -56,6 +56,7 @@ class FakeOpenAI:
     url: str = ""
     requests: list[httpx.Request] = field(default_factory=list)
     stream_pause: float = 0.2  # seconds between SSE events; set before making the request
+    server: LoopbackServer | None = None  # tests may stop it early (stop() is idempotent)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -252,4 +253,5 @@ def loopback_openai() -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI()
     with LoopbackServer(fake) as server:
         fake.url = f"{server.url}/v1"
+        fake.server = server
         yield fake

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ __all__ = [
     "CassetteMismatchError",
     "OpenAIMockError",
     "UnmockedRequestError",
+    "UnplayedInteractionsError",
     "bad_request",
     "not_found",
     "openai_error",
@@ -51,8 +53,21 @@ class CassetteMismatchError(OpenAIMockError):
             "and the record mode does not allow recording it.",
         ]
         if nearest:
-            lines += ["Nearest recorded request:", nearest]
+            lines.append(nearest)
         lines.append("Re-record with `pytest --record-mode=once` (new file) or `new_episodes`.")
+        super().__init__("\n".join(lines))
+
+
+class UnplayedInteractionsError(OpenAIMockError):
+    """The test ended with recorded interactions it never requested (``unplayed="fail"``)."""
+
+    def __init__(self, cassette: str, unplayed: Sequence[Any]) -> None:
+        self.cassette = cassette
+        self.unplayed = list(unplayed)
+        lines = [
+            f"openai_responses: {len(self.unplayed)} interaction(s) of {cassette} never played:"
+        ]
+        lines += [f"  {i.request.method} {i.request.url}" for i in self.unplayed[:10]]
         super().__init__("\n".join(lines))
 
 

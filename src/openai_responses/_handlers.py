@@ -134,6 +134,8 @@ def _delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
         return not_found(endpoint.noun, ctx.object_id)
     kind = getattr(obj, "object", endpoint.noun)
     answer = {"id": ctx.object_id, "object": f"{kind}.deleted", "deleted": True}
+    if endpoint.model and skeleton(endpoint.model).get("object"):
+        answer["object"] = skeleton(endpoint.model)["object"]  # a Literal like FileDeleted's "file"
     answer = deep_merge(answer, partial or {})
     return endpoint.model.model_validate(answer) if endpoint.model else answer
 

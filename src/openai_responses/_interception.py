@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from respx.mocks import HTTPCoreMocker, Mocker
 
-__all__ = ["Upstream", "current_upstream", "mocker_names", "upstream_scope"]
+__all__ = ["PASSTHROUGH", "Upstream", "current_upstream", "mocker_names", "upstream_scope"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class Upstream:
     def asynchronous(self) -> bool:
         return self.asend is not None
 
+
+# Set on a request that is to reach the real upstream: the router lets it through, at the
+# pool and again at the connection level (respx patches both).
+PASSTHROUGH = "openai_responses.passthrough"
 
 _UPSTREAM: contextvars.ContextVar[Upstream | None] = contextvars.ContextVar(
     "openai_responses_upstream", default=None
@@ -90,6 +94,7 @@ class _PoolMocker(HTTPCoreMocker, ABC):
     @classmethod
     def _send_sync_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
         def send() -> httpx.Response:
+            kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(target_spec(instance, **kwargs))
 
         with upstream_scope(Upstream(send=send)):
@@ -100,6 +105,7 @@ class _PoolMocker(HTTPCoreMocker, ABC):
     @classmethod
     async def _send_async_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
         async def asend() -> httpx.Response:
+            kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(await target_spec(instance, **kwargs))
 
         with upstream_scope(Upstream(asend=asend)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -10,15 +11,19 @@ import httpx
 import respx
 
 from . import _pipeline
-from ._endpoints import ENDPOINTS
+from ._endpoints import ENDPOINTS, Endpoint
 from ._errors import OpenAIMockError
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
+from ._session import CassetteSession, open_cassette
 from ._state import StateStore
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIMock"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# The row behind requests no endpoint knows: answered by a cassette or not at all.
+UNROUTED = Endpoint("unrouted", "*", "/{path}", "stateless")
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,22 @@ class OpenAIMock:
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"OpenAIMock has no route or namespace {name!r}")
 
-    def __init__(self, base_url: str | None = None, state: StateStore | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        state: StateStore | None = None,
+        *,
+        cassette: str | Path | None = None,
+        record_mode: str | None = None,
+        **cassette_options: Any,
+    ) -> None:
         self.base_url = base_url or DEFAULT_BASE_URL
         self.base = BaseURL.parse(self.base_url)
         self.state = state if state is not None else StateStore()
-        self.cassette: Any = None  # set by the cassette layer
         self.failures: list[OpenAIMockError] = []
+        self.cassette: CassetteSession | None = (
+            open_cassette(cassette, record_mode, **cassette_options) if cassette else None
+        )
         self.routes: dict[str, Route] = {}
         for endpoint in ENDPOINTS:
             route = Route(endpoint, self)
@@ -62,15 +77,18 @@ class OpenAIMock:
                 self.routes[sdk_path] = route
         build_tree(self, self.routes.items())
         self._index = RouteIndex(self.base.path, {id(r): r for r in self.routes.values()}.values())
+        # Requests to the base URL that no endpoint row knows still replay from (or record
+        # into) a cassette; without one they stay unmocked.
+        self._unrouted = Route(UNROUTED, self)
         self.router = OpenAIRouter(self._dispatch, self.failures.append)
 
     def _dispatch(self, request: httpx.Request) -> tuple[respx.Route, Any] | None:
         if not self.base.owns(request.url):
             return None
         found = self._index.find(request.method, request.url.path)
-        if found is None:
+        if found is None and self.cassette is None:
             return None
-        route, params = found
+        route, params = found or (self._unrouted, {})
         return route.route, _pipeline.answer(self, route, request, params)
 
     # -- used by the decorator and the pytest fixture --------------------------------------
@@ -87,6 +105,11 @@ class OpenAIMock:
         self.router.__exit__(exc_type, exc, tb)
         self.finish(exc)
 
+    def fail(self, error: OpenAIMockError) -> OpenAIMockError:
+        """Note a failure for ``finish`` (in case the code under test hides it) and return it."""
+        self.failures.append(error)
+        return error
+
     def finish(self, exc: BaseException | None = None) -> None:
         """Surface a mock failure that the code under test turned into another error.
 
@@ -97,3 +120,7 @@ class OpenAIMock:
         failures, self.failures[:] = list(self.failures), []
         if exc is not None and failures and not any(f is exc for f in failures):
             raise failures[0] from exc
+        if self.cassette is not None:
+            problem = self.cassette.close(failed=exc is not None)
+            if problem is not None and exc is None:
+                raise problem

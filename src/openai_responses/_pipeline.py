@@ -26,6 +26,7 @@ from ._conversion import from_httpx2_response, is_httpx2
 from ._endpoints import Answer, Context, MalformedBody
 from ._errors import OpenAIMockError, bad_request
 from ._handlers import handle
+from ._sse import iter_sse
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock
@@ -45,11 +46,68 @@ def answer(
 ) -> Result:
     ctx = Context(request, params, mock.state, route.endpoint)
     try:
+        # 1. override
         if route.response is not None:
-            return _override(route, ctx)
-        return render(ctx, handle(ctx, None))
+            return without_delays(_override(route, ctx))
+        session = mock.cassette
+        if session is not None:
+            # 2. cassette
+            replayed = session.replay(request)
+            if replayed is not None:
+                learn(ctx, replayed)
+                return without_delays(replayed, replayed=True)
+            # 3. record
+            if session.may_record:
+                return session.record(request, on_recorded=lambda live: learn(ctx, live))
+            # 5. a stateless request the cassette cannot answer is a miss
+            if not route.endpoint.stateful:
+                raise mock.fail(session.miss(request))
+        # 4. state, or 5. the default object
+        return without_delays(render(ctx, handle(ctx, None)))
     except MalformedBody as error:
         return bad_request(str(error))
+
+
+def learn(ctx: Context, response: httpx.Response) -> None:
+    """Stateful routes keep what a recording answered (JSON, or the objects in an SSE stream)."""
+    if not ctx.endpoint.stateful or response.status_code >= 300:
+        return
+    for data in _answered_objects(response):
+        ctx.state.learn(data, **ctx.parent_links)
+
+
+def _answered_objects(response: httpx.Response) -> list[Any]:
+    content_type = response.headers.get("content-type", "")
+    body = response.content
+    if "text/event-stream" in content_type or body.lstrip().startswith((b"event:", b"data:")):
+        events = [json.loads(data) for _, data in iter_sse(body) if data.startswith("{")]
+        # Responses API events wrap the object: {"type": "response.completed", "response": {…}}
+        return [e.get("response", e) if isinstance(e, dict) else e for e in events]
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    if isinstance(data, dict) and data.get("object") == "list":
+        return list(data.get("data") or [])
+    return [data]
+
+
+# Answers that would make the SDK wait: poll hints and retry delays. Tests stay fast.
+_RETRYABLE = frozenset({408, 409, 429})
+
+
+def without_delays(response: httpx.Response, *, replayed: bool = False) -> httpx.Response:
+    """Tell the SDK not to sleep: a 0 ms poll hint, and a near-zero retry delay on errors it
+    retries. A recorded ``retry-after`` is replaced; one the user set on purpose is kept."""
+    headers = response.headers
+    headers.setdefault("openai-poll-after-ms", "0")
+    if response.status_code in _RETRYABLE or response.status_code >= 500:
+        if replayed:
+            headers.pop("retry-after", None)
+            headers["retry-after-ms"] = "0.001"
+        else:
+            headers.setdefault("retry-after-ms", "0.001")
+    return response
 
 
 def _override(route: Route, ctx: Context) -> httpx.Response:

@@ -1,27 +1,83 @@
-"""The pytest plugin (entry point ``pytest11``): the ``openai_mock`` fixture."""
+"""The pytest plugin (entry point ``pytest11``): the ``openai_mock`` fixture and the
+``--record-mode`` / cassette options.
+
+pytest-recording defines ``--record-mode`` too, and pytest refuses a second definition. Both
+plugins read the same option (dest ``record_mode``, default None), so we define it only when
+pytest-recording will not: the one flag then drives both, whichever plugin loads first.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import importlib.util
+import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ._mock import OpenAIMock
+from ._session import RECORD_MODES, SETTINGS, Settings
 
 __all__ = ["openai_mock"]
+
+_FLAG = "--record-mode"
+_RECORDING_MODULE = "pytest_recording.plugin"
+_PREVIOUS = pytest.StashKey[Settings]()
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    parser.addini("openai_cassette_dir", "Directory of relative cassette paths", default=None)
+    parser.addini("openai_record_mode", "Default cassette record mode", default=None)
+    if _recording_plugin_defines_flag(pluginmanager):
+        return
+    with contextlib.suppress(ValueError):  # another plugin registered it first: share it
+        parser.getgroup("openai_responses").addoption(
+            _FLAG,
+            action="store",
+            default=None,
+            choices=[*RECORD_MODES, "rewrite"],
+            dest="record_mode",
+            help='Cassette record mode: "none" (default), "once", "new_episodes" or "all".',
+        )
+
+
+def _recording_plugin_defines_flag(pluginmanager: pytest.PytestPluginManager) -> bool:
+    # Registered already (by entry point, or by `-p pytest_recording.plugin`): it has the flag.
+    if pluginmanager.has_plugin("recording") or pluginmanager.has_plugin(_RECORDING_MODULE):
+        return True
+    # Not yet, but pytest will autoload it after us. (With autoloading disabled, a plugin
+    # named later with `-p` cannot be foreseen: name pytest-recording first in that case.)
+    autoloads = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    installed = importlib.util.find_spec("pytest_recording") is not None
+    return autoloads and installed and not pluginmanager.is_blocked("recording")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "openai_mock(base_url=None, **options): options of the openai_mock fixture",
+        "openai_mock(base_url=None, cassette=None, record_mode=None, **options): "
+        "options of the openai_mock fixture",
     )
+    config.stash[_PREVIOUS] = dataclasses.replace(SETTINGS)  # nested runs (pytester) restore it
+    SETTINGS.cli_record_mode = config.getoption("record_mode", default=None)
+    SETTINGS.ini_record_mode = config.getini("openai_record_mode") or None
+    directory = config.getini("openai_cassette_dir")
+    root = Path(str(config.rootpath))
+    SETTINGS.cassette_dir = root / directory if directory else root / "cassettes"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(_PREVIOUS, Settings())
+    SETTINGS.__dict__.update(previous.__dict__)
 
 
 @pytest.fixture
 def openai_mock(request: pytest.FixtureRequest) -> Iterator[OpenAIMock]:
     """An entered OpenAIMock; options come from ``@pytest.mark.openai_mock(...)``."""
     marker = request.node.get_closest_marker("openai_mock")
-    options = dict(marker.kwargs) if marker else {}
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     with OpenAIMock(**options) as mock:
         yield mock

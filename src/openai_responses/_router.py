@@ -12,7 +12,8 @@ import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute
 
 from ._errors import UnmockedRequestError
-from ._interception import mockers
+from ._interception import PASSTHROUGH, mockers
+from ._session import asynchronous_scope
 
 __all__ = ["OpenAIRouter"]
 
@@ -34,6 +35,7 @@ class OpenAIRouter(respx.MockRouter):
         super().__init__(assert_all_called=False, assert_all_mocked=True, using=None)
         self._dispatch = dispatch
         self._on_unmocked = on_unmocked
+        self._passthrough = respx.Route().pass_through()
 
     def start(self) -> None:
         self.snapshot()
@@ -64,20 +66,26 @@ class OpenAIRouter(respx.MockRouter):
 
     def resolve(self, request: httpx.Request) -> ResolvedRoute:
         with self.resolver(request) as resolved:
-            self._resolve_user_routes(resolved, request)
-            if resolved.route is None:
-                self._resolve_endpoint(resolved, request)
+            self._resolve(resolved, request)
         return resolved
 
     async def aresolve(self, request: httpx.Request) -> ResolvedRoute:
-        with self.resolver(request) as resolved:
-            self._resolve_user_routes(resolved, request)
-            if resolved.route is None:
-                self._resolve_endpoint(resolved, request)
+        with self.resolver(request) as resolved, asynchronous_scope():
+            self._resolve(resolved, request)
             pending: Any = resolved.response
             if inspect.isawaitable(pending):
                 resolved.response = await pending
         return resolved
+
+    def _resolve(self, resolved: ResolvedRoute, request: httpx.Request) -> None:
+        if request.extensions.get(PASSTHROUGH):
+            # The recorder's own upstream request: respx then calls the original transport.
+            resolved.route = self._passthrough
+            resolved.response = request
+            return
+        self._resolve_user_routes(resolved, request)
+        if resolved.route is None:
+            self._resolve_endpoint(resolved, request)
 
     def _resolve_user_routes(self, resolved: ResolvedRoute, request: httpx.Request) -> None:
         for route in self.routes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -30,15 +31,33 @@ class Route:
         self.endpoint = endpoint
         self._mock = mock
         self._response: ResponseSetting | None = None
-        self.route = respx.Route(
-            method=endpoint.method,
-            scheme=mock.base.scheme,
-            host=mock.base.host,
-            path__regex=f"^{re.escape(mock.base.path)}{endpoint.path_regex}$",
+
+    @functools.cached_property
+    def route(self) -> respx.Route:
+        """The respx Route holding this endpoint's call history.
+
+        Built on first use: a mock has hundreds of routes and most tests touch a few, so
+        building them all would make every mock slow to create.
+        """
+        base = self._mock.base
+        return respx.Route(
+            method=self.endpoint.method,
+            scheme=base.scheme,
+            host=base.host,
+            path__regex=f"^{re.escape(base.path)}{self.endpoint.path_regex}$",
         )
 
     def __repr__(self) -> str:
         return f"<Route {self.endpoint.method} {self.endpoint.path} ({self.endpoint.sdk})>"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the class lacks: the row's declared helpers, bound to this
+        # route. Read through __dict__ so a half-built instance (copy, pickle) cannot recurse.
+        endpoint: Endpoint | None = self.__dict__.get("endpoint")
+        for helper_name, helper in endpoint.helpers if endpoint else ():
+            if helper_name == name:
+                return functools.partial(helper, self)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     @property
     def response(self) -> ResponseSetting | None:
@@ -87,6 +106,11 @@ def build_tree(root: Any, routes: Iterable[tuple[str, Route]]) -> None:
         setattr(node, leaf, route)
 
 
+@functools.cache
+def _compiled(path_regex: str) -> re.Pattern[str]:
+    return re.compile(path_regex + "$")
+
+
 class RouteIndex:
     """Finds the route of a request by (method, path depth), then one regex each."""
 
@@ -96,7 +120,7 @@ class RouteIndex:
         for route in routes:
             endpoint = route.endpoint
             key = (endpoint.method, endpoint.path.count("/"))
-            self._table.setdefault(key, []).append((re.compile(endpoint.path_regex + "$"), route))
+            self._table.setdefault(key, []).append((_compiled(endpoint.path_regex), route))
         for candidates in self._table.values():
             # Literal segments win over parameters: /threads/runs before /threads/{thread_id}.
             candidates.sort(key=lambda pair: pair[1].endpoint.path.count("{"))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
-__all__ = ["Collection", "Page", "StateStore", "register_collection"]
+__all__ = ["Collection", "Page", "StateStore", "paginate", "register_collection"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,16 @@ class Collection:
 
 _COLLECTIONS: dict[str, Collection] = {}
 _BY_MODEL: dict[type[BaseModel], Collection] = {}
+_BY_OBJECT: dict[str, Collection] = {}  # the API's "object" literal -> collection
 
 
 def register_collection(collection: Collection) -> Collection:
     _COLLECTIONS[collection.name] = collection
     _BY_MODEL.setdefault(collection.model, collection)
+    object_field = collection.model.model_fields.get("object")
+    for literal in get_args(object_field.annotation) if object_field else ():
+        if isinstance(literal, str):
+            _BY_OBJECT.setdefault(literal, collection)
     return collection
 
 
@@ -47,7 +52,7 @@ class Page:
     has_more: bool
 
     def to_json(self) -> dict[str, Any]:
-        items = [item.model_dump(mode="json", exclude_unset=True) for item in self.data]
+        items = [i.model_dump(mode="json", by_alias=True, exclude_unset=True) for i in self.data]
         return {
             "object": "list",
             "data": items,
@@ -148,23 +153,32 @@ class StateStore:
         **parents: str,
     ) -> Page:
         """Cursor pagination as the API does it: limit, order, after, before."""
-        items = self.all(collection, where=where, **parents)
-        if str(params.get("order") or default_order) == "desc":
-            items.reverse()
-        ids = [str(getattr(item, "id", "")) for item in items]
-        start, stop = 0, len(items)
-        if params.get("after") in ids:
-            start = ids.index(str(params["after"])) + 1
-        if params.get("before") in ids:
-            stop = ids.index(str(params["before"]))
-        limit = int(params.get("limit") or 20)
-        window = items[start:stop]
-        if params.get("before") and not params.get("after"):
-            window = window[-limit:]
-            return Page(window, has_more=start < stop - len(window))
-        return Page(window[:limit], has_more=len(window) > limit)
+        return paginate(self.all(collection, where=where, **parents), params, default_order)
 
     # -- seeding -----------------------------------------------------------------------
+    def learn(self, data: Any, **parents: str) -> bool:
+        """Take in an object the API answered, as JSON: stored by its ``object`` type.
+
+        Deletion answers (``{"object": "x.deleted", "deleted": true}``) delete. Anything that
+        is not a known stateful object, or no longer validates, is ignored: seeding from
+        recordings is best effort and never fails a replay.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("object"), str):
+            return False
+        kind = data["object"]
+        if kind.endswith(".deleted") and data.get("deleted") and "id" in data:
+            spec = _BY_OBJECT.get(kind.removesuffix(".deleted"))
+            return spec is not None and self.delete(spec.name, str(data["id"]))
+        spec = _BY_OBJECT.get(kind)
+        if spec is None or "id" not in data:
+            return False
+        try:
+            obj = spec.model.model_validate(data)
+        except ValueError:
+            return False
+        self.put(obj, spec.name, **{k: v for k, v in parents.items() if k != spec.name})
+        return True
+
     def seed(self, objects: Iterable[BaseModel]) -> StateStore:
         for obj in objects:
             self.put(obj)
@@ -191,6 +205,28 @@ class StateStore:
             if parent not in links and isinstance(value, str):
                 links[parent] = value
         return links
+
+
+def paginate(
+    items: list[BaseModel], params: Mapping[str, Any], default_order: str = "desc"
+) -> Page:
+    """Cursor pagination as the API does it over ``items`` (oldest first): limit, order,
+    after, before. Public so lists kept outside a collection page the same way."""
+    items = list(items)
+    if str(params.get("order") or default_order) == "desc":
+        items.reverse()
+    ids = [str(getattr(item, "id", "")) for item in items]
+    start, stop = 0, len(items)
+    if params.get("after") in ids:
+        start = ids.index(str(params["after"])) + 1
+    if params.get("before") in ids:
+        stop = ids.index(str(params["before"]))
+    limit = int(params.get("limit") or 20)
+    window = items[start:stop]
+    if params.get("before") and not params.get("after"):
+        window = window[-limit:]
+        return Page(window, has_more=start < stop - len(window))
+    return Page(window[:limit], has_more=len(window) > limit)
 
 
 # Callables that put built-in objects (the model list) into every new store.

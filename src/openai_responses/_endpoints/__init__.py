@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from . import core
+from . import assistants, conversations, core, responses, surface
 from ._table import Answer, Context, Endpoint, Kind, MalformedBody
 
 __all__ = ["ENDPOINTS", "Answer", "Context", "Endpoint", "Kind", "MalformedBody"]
 
 # Each area module holds a tuple ENDPOINTS of rows; add a module here to add an area.
-ENDPOINTS: tuple[Endpoint, ...] = (*core.ENDPOINTS,)
+ENDPOINTS: tuple[Endpoint, ...] = (
+    *core.ENDPOINTS,
+    *assistants.ENDPOINTS,
+    *surface.ENDPOINTS,
+    *responses.ENDPOINTS,
+    *conversations.ENDPOINTS,
+)

@@ -49,6 +49,9 @@ class Endpoint:
     handler: Callable[[Context, dict[str, Any] | None], Answer] | None = None
     where: Callable[[Context], Callable[[BaseModel], bool] | None] | None = None  # list filter
     aliases: tuple[str, ...] = ()  # further SDK paths answered by this row
+    # Extra methods of the row's route, as (name, function(route, *args, **kwargs)): e.g.
+    # ``openai_mock.responses.create.script(...)``. Functions keep their state per mock.
+    helpers: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
     @property
     def stateful(self) -> bool:

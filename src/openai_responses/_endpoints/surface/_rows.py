@@ -1,0 +1,85 @@
+"""How a surface row is written: ``row(sdk, method, path, kind, "module:Type", collection, …)``.
+
+Types are named as ``"<module under openai.types>:<Name>"`` and resolved on import, so one table
+serves every installed openai release: a row whose type the installed SDK lacks (openai 2.x has
+no admin, agents or skills types) is dropped instead of breaking the import of the package.
+The handler of a row is picked from its kind and statefulness (``_kinds``) unless given.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..._state import Collection, register_collection
+from .._table import Answer, Context, Endpoint, Kind
+from . import _kinds
+
+__all__ = ["collection", "model", "row", "rows"]
+
+Handler = Callable[[Context, "dict[str, Any] | None"], Answer]
+Defaults = Callable[[Context], "dict[str, Any]"]
+
+
+@cache
+def model(spec: str) -> type[BaseModel] | None:
+    """The openai type ``"batch:Batch"`` names, or None when the installed SDK lacks it."""
+    module_name, _, name = spec.partition(":")
+    try:
+        module = importlib.import_module(f"openai.types.{module_name}")
+    except ImportError:
+        return None
+    found = getattr(module, name, None)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def collection(name: str, spec: str, parent: str | None = None) -> None:
+    resolved = model(spec)
+    if resolved is not None:
+        register_collection(Collection(name, resolved, parent=parent))
+
+
+def row(
+    sdk: str,
+    method: str,
+    path: str,
+    kind: Kind,
+    spec: str | None,
+    collection: str | None = None,
+    *,
+    noun: str = "object",
+    id_prefix: str = "",
+    parents: tuple[tuple[str, str], ...] = (),
+    defaults: Defaults | None = None,
+    handler: Handler | None = None,
+    aliases: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+    streams: bool = False,
+    pages: bool = False,  # a POST answering a page of ``spec`` objects (search, activate)
+) -> Endpoint | None:
+    resolved = model(spec) if spec else None
+    if spec and resolved is None:
+        return None
+    return Endpoint(
+        sdk,
+        method,
+        path,
+        kind,
+        resolved,
+        collection,
+        noun,
+        id_prefix=id_prefix,
+        parents=parents,
+        required=required,
+        defaults=_kinds.with_path_echo(defaults),
+        handler=handler or _kinds.default_handler(kind, collection, resolved, streams, pages),
+        aliases=aliases,
+    )
+
+
+def rows(*items: Endpoint | None) -> tuple[Endpoint, ...]:
+    return tuple(item for item in items if item is not None)

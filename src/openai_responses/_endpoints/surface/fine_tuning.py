@@ -1,0 +1,231 @@
+"""Rows for the fine_tuning area (first written from the installed SDK's surface, then edited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..._defaults import new_id
+from .._table import Answer, Context
+from ._kinds import POLL_HEADERS, Lifecycle, json_answer, stored, stored_action
+from ._rows import collection, row, rows
+
+collection("fine_tuning_jobs", "fine_tuning.fine_tuning_job:FineTuningJob")
+
+
+def _job_defaults(ctx: Context) -> dict[str, Any]:
+    return {
+        "status": "validating_files",
+        "fine_tuned_model": None,
+        "trained_tokens": None,
+        "hyperparameters": {
+            "n_epochs": "auto",
+            "batch_size": "auto",
+            "learning_rate_multiplier": "auto",
+        },
+        "result_files": [],
+        "seed": int(ctx.body.get("seed") or 42),
+    }
+
+
+def _succeeded(job: Any, ctx: Context) -> dict[str, Any]:
+    suffix = f":{job.user_provided_suffix}" if getattr(job, "user_provided_suffix", None) else ""
+    return {
+        "fine_tuned_model": f"ft:{job.model}:personal{suffix}:{job.id[-8:]}",
+        "trained_tokens": 1000,
+    }
+
+
+# validating_files → queued → running → succeeded, one step per retrieve.
+LIFECYCLE = Lifecycle(
+    ("validating_files", "queued", "running", "succeeded"),
+    stamps={"succeeded": "finished_at"},
+    on_done=_succeeded,
+)
+
+
+def _pause(job: Any, ctx: Context) -> dict[str, Any]:
+    # The SDK's status Literal has no "paused": the job keeps its status, stops advancing.
+    ctx.state.extras.setdefault("fine_tuning_paused", set()).add(job.id)
+    return {}
+
+
+def _resume(job: Any, ctx: Context) -> dict[str, Any]:
+    ctx.state.extras.setdefault("fine_tuning_paused", set()).discard(job.id)
+    return {}
+
+
+def _retrieve(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    job: Any = stored(ctx)
+    if job.__class__.__name__ != "FineTuningJob" or job.id not in ctx.state.extras.get(
+        "fine_tuning_paused", ()
+    ):
+        return LIFECYCLE.retrieve(ctx, partial)
+    return json_answer(job, POLL_HEADERS)
+
+
+def _events(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """One event per status the job has reached, newest first as the API lists them."""
+    job: Any = stored(ctx)
+    if isinstance(job, httpx.Response):
+        return job
+    reached = (
+        LIFECYCLE.statuses[: LIFECYCLE.statuses.index(job.status) + 1]
+        if job.status in LIFECYCLE.statuses
+        else (job.status,)
+    )
+    events = [
+        {
+            "id": f"ftevent-{job.id[-8:]}{i}",
+            "object": "fine_tuning.job.event",
+            "created_at": job.created_at + i,
+            "level": "info",
+            "type": "message",
+            "message": f"Job {status}",
+        }
+        for i, status in enumerate(reached)
+    ]
+    return {"object": "list", "data": events[::-1], "has_more": False}
+
+
+def _checkpoints(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    job: Any = stored(ctx)
+    if isinstance(job, httpx.Response):
+        return job
+    data = []
+    if job.fine_tuned_model:
+        metrics = {"step": 1, "train_loss": 0.1}
+        data.append(
+            {
+                "id": new_id("ftckpt_"),
+                "object": "fine_tuning.job.checkpoint",
+                "created_at": job.created_at,
+                "fine_tuning_job_id": job.id,
+                "step_number": 1,
+                "fine_tuned_model_checkpoint": f"{job.fine_tuned_model}:ckpt-step-1",
+                "metrics": metrics,
+            }
+        )
+    return {"object": "list", "data": data, "has_more": False}
+
+
+ENDPOINTS = rows(
+    row(
+        "fine_tuning.alpha.graders.run",
+        "POST",
+        "/fine_tuning/alpha/graders/run",
+        "action",
+        "fine_tuning.alpha.grader_run_response:GraderRunResponse",
+    ),
+    row(
+        "fine_tuning.alpha.graders.validate",
+        "POST",
+        "/fine_tuning/alpha/graders/validate",
+        "action",
+        "fine_tuning.alpha.grader_validate_response:GraderValidateResponse",
+    ),
+    row(
+        "fine_tuning.checkpoints.permissions.create",
+        "POST",
+        "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
+        "action",
+        "fine_tuning.checkpoints.permission_create_response:PermissionCreateResponse",
+        pages=True,
+    ),
+    row(
+        "fine_tuning.checkpoints.permissions.delete",
+        "DELETE",
+        "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
+        "delete",
+        "fine_tuning.checkpoints.permission_delete_response:PermissionDeleteResponse",
+    ),
+    row(
+        "fine_tuning.checkpoints.permissions.list",
+        "GET",
+        "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
+        "list",
+        "fine_tuning.checkpoints.permission_list_response:PermissionListResponse",
+        aliases=("fine_tuning.checkpoints.permissions.retrieve",),
+    ),
+    row(
+        "fine_tuning.jobs.cancel",
+        "POST",
+        "/fine_tuning/jobs/{fine_tuning_job_id}/cancel",
+        "action",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=stored_action({"status": "cancelled"}),
+    ),
+    row(
+        "fine_tuning.jobs.checkpoints.list",
+        "GET",
+        "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
+        "list",
+        "fine_tuning.jobs.fine_tuning_job_checkpoint:FineTuningJobCheckpoint",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=_checkpoints,
+    ),
+    row(
+        "fine_tuning.jobs.create",
+        "POST",
+        "/fine_tuning/jobs",
+        "create",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+        id_prefix="ftjob-",
+        defaults=_job_defaults,
+    ),
+    row(
+        "fine_tuning.jobs.list",
+        "GET",
+        "/fine_tuning/jobs",
+        "list",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+    ),
+    row(
+        "fine_tuning.jobs.list_events",
+        "GET",
+        "/fine_tuning/jobs/{fine_tuning_job_id}/events",
+        "list",
+        "fine_tuning.fine_tuning_job_event:FineTuningJobEvent",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=_events,
+    ),
+    row(
+        "fine_tuning.jobs.pause",
+        "POST",
+        "/fine_tuning/jobs/{fine_tuning_job_id}/pause",
+        "action",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=stored_action(_pause),
+    ),
+    row(
+        "fine_tuning.jobs.resume",
+        "POST",
+        "/fine_tuning/jobs/{fine_tuning_job_id}/resume",
+        "action",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=stored_action(_resume),
+    ),
+    row(
+        "fine_tuning.jobs.retrieve",
+        "GET",
+        "/fine_tuning/jobs/{fine_tuning_job_id}",
+        "retrieve",
+        "fine_tuning.fine_tuning_job:FineTuningJob",
+        "fine_tuning_jobs",
+        noun="job",
+        handler=_retrieve,
+    ),
+)

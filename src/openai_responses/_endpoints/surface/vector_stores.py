@@ -1,0 +1,334 @@
+"""Vector stores, their files (id = the file's id) and file batches, with processing lifecycles.
+
+A vector store file or batch is ``in_progress`` when created and ``completed`` on the next
+retrieve, which is what ``create_and_poll`` / ``upload_and_poll`` wait for; retrieves carry
+``openai-poll-after-ms: 0`` so those helpers never sleep.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..._defaults import new_id, now
+from ..._errors import not_found
+from ..._handlers import build_object
+from .._table import Answer, Context
+from ._kinds import Lifecycle, apply, stored
+from ._rows import collection, row, rows
+
+collection("vector_stores", "vector_store:VectorStore")
+collection(
+    "vector_store_file_batches",
+    "vector_stores.vector_store_file_batch:VectorStoreFileBatch",
+    parent="vector_stores",
+)
+collection(
+    "vector_store_files", "vector_stores.vector_store_file:VectorStoreFile", parent="vector_stores"
+)
+
+PROCESSING = Lifecycle(("in_progress", "completed"))
+VS = (("vector_store_id", "vector_stores"),)
+
+
+def _store_defaults(ctx: Context) -> dict[str, Any]:
+    return {
+        "status": "completed",
+        "file_counts": {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0},
+        "usage_bytes": 0,
+    }
+
+
+def _file_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    file_id = str(ctx.body.get("file_id", ""))
+    upload = ctx.state.get("files", file_id)
+    if upload is None:
+        return not_found("file", file_id)
+    defaults = {
+        "id": file_id,
+        "status": "in_progress",
+        "usage_bytes": getattr(upload, "bytes", 0),
+        "last_error": None,
+    }
+    obj = build_object(ctx, {**defaults, **(partial or {})})
+    ctx.state.put(obj, "vector_store_files", **ctx.parent_links)
+    return obj
+
+
+def _batch_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    ids = [str(i) for i in ctx.body.get("file_ids") or []]
+    ids += [str(f.get("file_id")) for f in ctx.body.get("files") or [] if isinstance(f, dict)]
+    missing = [i for i in ids if ctx.state.get("files", i) is None]
+    if missing:
+        return not_found("file", missing[0])
+    batch_id = new_id("vsfb_")
+    for file_id in ids:
+        _put_batch_file(ctx, file_id, batch_id)
+    counts = {"in_progress": len(ids), "completed": 0, "failed": 0, "cancelled": 0}
+    data = {"id": batch_id, "status": "in_progress", "file_counts": {**counts, "total": len(ids)}}
+    obj = build_object(ctx, {**data, **(partial or {})})
+    ctx.state.put(obj, "vector_store_file_batches", **ctx.parent_links)
+    return obj
+
+
+def _put_batch_file(ctx: Context, file_id: str, batch_id: str) -> None:
+    from openai.types.vector_stores import VectorStoreFile
+
+    upload = ctx.state.get("files", file_id)
+    vs_file = VectorStoreFile(
+        id=file_id,
+        object="vector_store.file",
+        created_at=now(),
+        vector_store_id=ctx.params["vector_store_id"],
+        status="completed",
+        usage_bytes=getattr(upload, "bytes", 0),
+        last_error=None,
+    )
+    ctx.state.put(vs_file, "vector_store_files", vector_stores=ctx.params["vector_store_id"])
+    ctx.state.extras.setdefault("vector_store_batch_files", {})[file_id] = batch_id
+
+
+def _batch_done(obj: Any, ctx: Context) -> dict[str, Any]:
+    total = obj.file_counts.total
+    counts = {"in_progress": 0, "completed": total, "failed": 0, "cancelled": 0, "total": total}
+    return {"file_counts": counts}
+
+
+BATCH_PROCESSING = Lifecycle(("in_progress", "completed"), on_done=_batch_done)
+
+
+def _batch_cancel(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    obj = stored(ctx)
+    if isinstance(obj, httpx.Response):
+        return obj
+    return apply(ctx, obj, {"status": "cancelled", **(partial or {})})
+
+
+def _batch_files(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    batch = ctx.params["batch_id"]
+    if ctx.state.get("vector_store_file_batches", batch) is None:
+        return not_found("vector store file batch", batch)
+    members = ctx.state.extras.get("vector_store_batch_files", {})
+    page = ctx.state.page(
+        "vector_store_files",
+        ctx.query,
+        where=lambda f: members.get(str(getattr(f, "id", ""))) == batch,
+        vector_stores=ctx.params["vector_store_id"],
+    )
+    listing: dict[str, Any] = page.to_json()
+    return listing
+
+
+def _file_content(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """The file's text as the parsed-content page the API returns."""
+    file_id = ctx.params["file_id"]
+    if ctx.state.get("vector_store_files", file_id) is None:
+        return not_found("vector store file", file_id)
+    content = ctx.state.content("files", file_id) or b""
+    text = content.decode("utf-8", "replace")
+    return {
+        "object": "vector_store.file_content.page",
+        "data": [{"type": "text", "text": text}],
+        "has_more": False,
+        "next_page": None,
+    }
+
+
+def _search(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """Every file of the store whose text contains the query's words, scored by overlap."""
+    query = ctx.body.get("query")
+    words = {
+        w.lower() for w in (query if isinstance(query, str) else " ".join(query or [])).split()
+    }
+    results: list[dict[str, Any]] = []
+    for vs_file in ctx.state.all("vector_store_files", vector_stores=ctx.params["vector_store_id"]):
+        file_id = str(getattr(vs_file, "id", ""))
+        text = (ctx.state.content("files", file_id) or b"").decode("utf-8", "replace")
+        hits = sum(1 for w in words if w in text.lower())
+        if hits:
+            upload = ctx.state.get("files", file_id)
+            results.append(
+                {
+                    "file_id": file_id,
+                    "filename": getattr(upload, "filename", ""),
+                    "score": hits / max(1, len(words)),
+                    "attributes": {},
+                    "content": [{"type": "text", "text": text}],
+                }
+            )
+    results.sort(key=lambda r: -float(r["score"]))
+    limit = int(ctx.body.get("max_num_results") or 10)
+    return {
+        "object": "vector_store.search_results.page",
+        "search_query": query,
+        "data": results[:limit],
+        "has_more": False,
+        "next_page": None,
+    }
+
+
+ENDPOINTS = rows(
+    row(
+        "vector_stores.create",
+        "POST",
+        "/vector_stores",
+        "create",
+        "vector_store:VectorStore",
+        "vector_stores",
+        noun="vector store",
+        id_prefix="vs_",
+        defaults=_store_defaults,
+    ),
+    row(
+        "vector_stores.retrieve",
+        "GET",
+        "/vector_stores/{vector_store_id}",
+        "retrieve",
+        "vector_store:VectorStore",
+        "vector_stores",
+        noun="vector store",
+    ),
+    row(
+        "vector_stores.update",
+        "POST",
+        "/vector_stores/{vector_store_id}",
+        "update",
+        "vector_store:VectorStore",
+        "vector_stores",
+        noun="vector store",
+    ),
+    row(
+        "vector_stores.list",
+        "GET",
+        "/vector_stores",
+        "list",
+        "vector_store:VectorStore",
+        "vector_stores",
+        noun="vector store",
+    ),
+    row(
+        "vector_stores.delete",
+        "DELETE",
+        "/vector_stores/{vector_store_id}",
+        "delete",
+        "vector_store_deleted:VectorStoreDeleted",
+        "vector_stores",
+        noun="vector store",
+    ),
+    row(
+        "vector_stores.search",
+        "POST",
+        "/vector_stores/{vector_store_id}/search",
+        "action",
+        "vector_store_search_response:VectorStoreSearchResponse",
+        handler=_search,
+    ),
+    row(
+        "vector_stores.files.create",
+        "POST",
+        "/vector_stores/{vector_store_id}/files",
+        "create",
+        "vector_stores.vector_store_file:VectorStoreFile",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+        handler=_file_create,
+    ),
+    row(
+        "vector_stores.files.retrieve",
+        "GET",
+        "/vector_stores/{vector_store_id}/files/{file_id}",
+        "retrieve",
+        "vector_stores.vector_store_file:VectorStoreFile",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+        handler=PROCESSING.retrieve,
+    ),
+    row(
+        "vector_stores.files.update",
+        "POST",
+        "/vector_stores/{vector_store_id}/files/{file_id}",
+        "update",
+        "vector_stores.vector_store_file:VectorStoreFile",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+    ),
+    row(
+        "vector_stores.files.list",
+        "GET",
+        "/vector_stores/{vector_store_id}/files",
+        "list",
+        "vector_stores.vector_store_file:VectorStoreFile",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+    ),
+    row(
+        "vector_stores.files.delete",
+        "DELETE",
+        "/vector_stores/{vector_store_id}/files/{file_id}",
+        "delete",
+        "vector_stores.vector_store_file_deleted:VectorStoreFileDeleted",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+    ),
+    row(
+        "vector_stores.files.content",
+        "GET",
+        "/vector_stores/{vector_store_id}/files/{file_id}/content",
+        "content",
+        "vector_stores.file_content_response:FileContentResponse",
+        "vector_store_files",
+        noun="file",
+        parents=VS,
+        handler=_file_content,
+    ),
+    row(
+        "vector_stores.file_batches.create",
+        "POST",
+        "/vector_stores/{vector_store_id}/file_batches",
+        "create",
+        "vector_stores.vector_store_file_batch:VectorStoreFileBatch",
+        "vector_store_file_batches",
+        noun="file batch",
+        parents=VS,
+        handler=_batch_create,
+    ),
+    row(
+        "vector_stores.file_batches.retrieve",
+        "GET",
+        "/vector_stores/{vector_store_id}/file_batches/{batch_id}",
+        "retrieve",
+        "vector_stores.vector_store_file_batch:VectorStoreFileBatch",
+        "vector_store_file_batches",
+        noun="file batch",
+        parents=VS,
+        handler=BATCH_PROCESSING.retrieve,
+    ),
+    row(
+        "vector_stores.file_batches.cancel",
+        "POST",
+        "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
+        "action",
+        "vector_stores.vector_store_file_batch:VectorStoreFileBatch",
+        "vector_store_file_batches",
+        noun="file batch",
+        parents=VS,
+        handler=_batch_cancel,
+    ),
+    row(
+        "vector_stores.file_batches.list_files",
+        "GET",
+        "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+        "list",
+        "vector_stores.vector_store_file:VectorStoreFile",
+        "vector_store_file_batches",
+        noun="file",
+        parents=VS,
+        handler=_batch_files,
+    ),
+)

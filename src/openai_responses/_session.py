@@ -1,0 +1,287 @@
+"""One cassette in use by one mock: replay, record through the real transport, save at exit.
+
+The data work (format, matching, filters) is ``_cassette``'s; this module decides *when*:
+vcrpy's record modes, the tee that streams a live answer to the caller while capturing it,
+and the atomic save when the mock exits.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from ._cassette import (
+    Interaction,
+    InteractionIndex,
+    Matcher,
+    RecordFilters,
+    interaction_from_exchange,
+    load_cassette,
+    request_summary,
+    response_to_httpx,
+    save_cassette,
+)
+from ._errors import CassetteMismatchError, UnplayedInteractionsError
+from ._interception import PASSTHROUGH, Upstream, current_upstream
+
+__all__ = [
+    "PASSTHROUGH",
+    "RECORD_MODES",
+    "SETTINGS",
+    "CassetteOptions",
+    "CassetteSession",
+    "RecordMode",
+    "asynchronous_scope",
+    "open_cassette",
+]
+
+RecordMode = Literal["none", "once", "new_episodes", "all"]
+RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
+
+_ASYNCHRONOUS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "openai_responses_async", default=False
+)
+
+
+@contextmanager
+def asynchronous_scope() -> Iterator[None]:
+    """Marks requests resolved by the router's async path (so recording sends async)."""
+    token = _ASYNCHRONOUS.set(True)
+    try:
+        yield
+    finally:
+        _ASYNCHRONOUS.reset(token)
+
+
+@dataclass
+class CassetteOptions:
+    """How a cassette is matched and recorded (vcrpy's option names where they exist)."""
+
+    record_mode: RecordMode = "none"
+    filters: RecordFilters = field(default_factory=RecordFilters)
+    ignore_json_paths: tuple[str, ...] = ()
+    match_on: Matcher | None = None
+    allow_playback_repeats: bool = False
+    # What to do at exit about recorded interactions the test never played.
+    unplayed: Literal["ignore", "warn", "fail"] = "ignore"
+
+
+@dataclass
+class Settings:
+    """What pytest configured (filled by the plugin); outside pytest all stay None."""
+
+    cli_record_mode: str | None = None
+    ini_record_mode: str | None = None
+    cassette_dir: Path | None = None
+
+
+SETTINGS = Settings()
+
+
+def open_cassette(
+    cassette: str | Path, record_mode: str | None = None, **options: Any
+) -> CassetteSession:
+    """A session for ``cassette``: relative paths live in the cassette directory
+    (ini ``openai_cassette_dir``, default ``<rootdir>/cassettes``; outside pytest
+    ``./cassettes``). Record mode: command line > argument > ini option > "none"."""
+    path = Path(cassette)
+    if not path.is_absolute():
+        path = (SETTINGS.cassette_dir or Path.cwd() / "cassettes") / path
+    mode = SETTINGS.cli_record_mode or record_mode or SETTINGS.ini_record_mode or "none"
+    filters = options.pop("filters", None) or RecordFilters(
+        **{k: options.pop(k) for k in list(options) if k in RecordFilters.__dataclass_fields__}
+    )
+    return CassetteSession(
+        path, CassetteOptions(record_mode=normalize_record_mode(mode), filters=filters, **options)
+    )
+
+
+def normalize_record_mode(mode: str) -> RecordMode:
+    # pytest-recording's "rewrite" (delete, then record) is vcrpy's "all" for one file.
+    mode = "all" if mode == "rewrite" else mode
+    if mode not in RECORD_MODES:
+        raise ValueError(f"record mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
+    return mode  # type: ignore[return-value]
+
+
+class CassetteSession:
+    def __init__(self, path: Path, options: CassetteOptions) -> None:
+        self.path = path
+        self.options = options
+        self.existed = path.exists()
+        recorded = load_cassette(path) if self.existed and options.record_mode != "all" else []
+        self.index = InteractionIndex(
+            recorded,
+            ignore_json_paths=options.ignore_json_paths,
+            match_on=options.match_on,
+            allow_playback_repeats=options.allow_playback_repeats,
+        )
+        self._kept = recorded  # what the saved file starts with
+        self.new: list[Interaction] = []
+        self._secrets: set[str] = set()
+
+    # -- the pipeline's questions ---------------------------------------------------------
+    @property
+    def may_record(self) -> bool:
+        mode = self.options.record_mode
+        return mode in ("all", "new_episodes") or (mode == "once" and not self.existed)
+
+    def replay(self, request: httpx.Request) -> httpx.Response | None:
+        interaction = self.index.take(request)
+        return response_to_httpx(interaction, request) if interaction is not None else None
+
+    def miss(self, request: httpx.Request) -> CassetteMismatchError:
+        line = request_summary(request.method, request.url, request.content)
+        nearest = self.index.nearest(request)
+        if not self.existed:
+            nearest = f"  (the file does not exist; record it with --record-mode=once)\n{nearest}"
+        return CassetteMismatchError(str(self.path), line, nearest)
+
+    # -- recording ------------------------------------------------------------------------
+    def record(
+        self, request: httpx.Request, on_recorded: Callable[[httpx.Response], None]
+    ) -> httpx.Response | Any:
+        """Send ``request`` upstream; the answer streams to the caller and is kept at its end."""
+        self._remember_credentials(request)
+        upstream = current_upstream() or _fallback_upstream(request)
+
+        def keep(response: httpx.Response, raw: bytes) -> None:
+            interaction = interaction_from_exchange(
+                request,
+                response.status_code,
+                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+                raw,
+                filters=self.options.filters,
+            )
+            if interaction is None:
+                return
+            self.new.append(interaction)
+            self.index.add(interaction)
+            on_recorded(response_to_httpx(interaction, request))
+
+        if upstream.asend is not None:
+            send = upstream.asend
+
+            async def send_async() -> httpx.Response:
+                return _tee(await send(), keep)
+
+            return send_async()
+        assert upstream.send is not None
+        return _tee(upstream.send(), keep)
+
+    def _remember_credentials(self, request: httpx.Request) -> None:
+        for name in ("authorization", "api-key"):
+            value = request.headers.get(name, "")
+            token = value.split(" ", 1)[-1].strip()
+            if len(token) >= 8:
+                self._secrets.add(token)
+
+    # -- at exit --------------------------------------------------------------------------
+    def save(self, *, failed: bool) -> None:
+        """Write what was recorded; never lose an existing cassette to a failed test."""
+        if not self.new:
+            return
+        if failed and self.existed and self.options.record_mode == "all":
+            return  # the partial re-recording would replace a complete cassette
+        interactions = self.new if self.options.record_mode == "all" else [*self._kept, *self.new]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        secrets = {*self._secrets, os.environ.get("OPENAI_API_KEY", "")} - {""}
+        save_cassette(self.path, interactions, secrets=sorted(secrets))
+
+    def close(self, *, failed: bool) -> UnplayedInteractionsError | None:
+        """Save, then judge unplayed interactions as the options say."""
+        self.save(failed=failed)
+        unplayed = self.index.unplayed()
+        if not unplayed or self.options.unplayed == "ignore":
+            return None
+        error = UnplayedInteractionsError(str(self.path), unplayed)
+        if self.options.unplayed == "warn":
+            warnings.warn(str(error), stacklevel=2)
+            return None
+        return error
+
+
+def _fallback_upstream(request: httpx.Request) -> Upstream:
+    """A real transport for requests that came through ``MockTransport`` (no pool patched).
+
+    It goes through httpcore, which our interception may be patching: the request carries
+    ``PASSTHROUGH`` so that the router lets respx call the original pool.
+    """
+    request.extensions[PASSTHROUGH] = True
+    if _ASYNCHRONOUS.get():
+
+        async def asend() -> httpx.Response:
+            transport = httpx.AsyncHTTPTransport()
+            return await transport.handle_async_request(request)
+
+        return Upstream(asend=asend)
+
+    def send() -> httpx.Response:
+        return httpx.HTTPTransport().handle_request(request)
+
+    return Upstream(send=send)
+
+
+class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """Relays the upstream's raw bytes as they arrive and keeps a copy for the cassette.
+
+    The SDK stops reading a stream at ``data: [DONE]`` and closes it; closing drains what is
+    left so that the recording is whole. A stream that breaks off is never kept.
+    """
+
+    def __init__(self, response: httpx.Response, keep: Callable[[httpx.Response, bytes], None]):
+        self._response = response
+        self._keep = keep
+        self._chunks: list[bytes] = []
+        self._sync: Iterator[bytes] | None = None
+        self._async: AsyncIterator[bytes] | None = None
+        self._kept = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._sync = iter(self._response.stream)  # type: ignore[arg-type]
+        for chunk in self._sync:
+            self._chunks.append(chunk)
+            yield chunk
+        self._finish()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._async = aiter(self._response.stream)  # type: ignore[arg-type]
+        async for chunk in self._async:
+            self._chunks.append(chunk)
+            yield chunk
+        self._finish()
+
+    def close(self) -> None:
+        if not self._kept:
+            self._chunks.extend(self._sync or self._response.stream)  # type: ignore[arg-type]
+            self._finish()
+        self._response.close()
+
+    async def aclose(self) -> None:
+        if not self._kept:
+            rest = self._async or aiter(self._response.stream)  # type: ignore[arg-type]
+            self._chunks.extend([chunk async for chunk in rest])
+            self._finish()
+        await self._response.aclose()
+
+    def _finish(self) -> None:
+        if not self._kept:
+            self._kept = True
+            self._keep(self._response, b"".join(self._chunks))
+
+
+def _tee(response: httpx.Response, keep: Callable[[httpx.Response, bytes], None]) -> httpx.Response:
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers.raw,
+        stream=_Tee(response, keep),
+        extensions=dict(response.extensions),
+    )
