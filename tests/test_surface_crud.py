@@ -28,11 +28,6 @@ CRUD = sorted(
 )
 # Assistants, Responses and Conversations are tested by their own modules.
 CRUD = [n for n in CRUD if not n.startswith(("beta.assistants", "beta.threads", "conversations"))]
-CREATE_ARGS: dict[str, dict[str, Any]] = {
-    "vector_stores": {"name": "docs"},
-    "skills": {},
-    "webhooks": {"url": "https://example.com/hook", "event_types": []},
-}
 
 
 def client() -> openai.OpenAI:
