@@ -12,6 +12,7 @@ from ._errors import (
 from ._mock import OpenAIMock
 from ._pipeline import InvalidMockResponseError
 from ._routes import Route
+from ._serve import ServedMock, serve
 from ._state import StateStore
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "OpenAIMockError",
     "RecordFilters",
     "Route",
+    "ServedMock",
     "StateStore",
     "UnmockedRequestError",
     "UnplayedInteractionsError",
     "mock",
+    "serve",
 ]
