@@ -367,3 +367,18 @@ def test_decorator_outside_pytest_style_call() -> None:
         )
 
     assert helper(text="direct") == "direct"
+
+
+@openai_responses.mock()
+def test_stored_chat_completions_round_trip() -> None:
+    client = make_client()
+    stored = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, store=True)
+    client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # store not set
+
+    assert [c.id for c in client.chat.completions.list()] == [stored.id]
+    assert client.chat.completions.retrieve(stored.id).id == stored.id
+    messages = client.chat.completions.messages.list(stored.id).data
+    assert [(m.role, m.content) for m in messages] == [("user", "Hello!")]
+    assert client.chat.completions.delete(stored.id).deleted
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.retrieve(stored.id)

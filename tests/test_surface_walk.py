@@ -47,6 +47,10 @@ ROWS: dict[str, Endpoint] = {sdk: row for row in ENDPOINTS for sdk in (row.sdk, 
 CREATES: dict[str, Endpoint] = {
     row.collection: row for row in ENDPOINTS if row.kind == "create" and row.collection
 }
+# Collections a stateless endpoint fills only when asked to.
+STORED_BY: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat_completions": ("chat.completions.create", {"store": True}),
+}
 FILE = ("notes.txt", b"hello from the surface walk\n")
 # Body fields naming an existing file, and the purpose the API wants for it.
 FILE_FIELDS = {"file_id": "assistants", "input_file_id": "batch", "training_file": "fine-tune"}
@@ -162,7 +166,8 @@ class Walk:
                 if param.kind is param.POSITIONAL_ONLY
                 else kwargs.update({name: value})
             )
-        raw = method(*args, **kwargs)
+        extras = {k: v for k, v in overrides.items() if k not in kwargs}  # optional ones
+        raw = method(*args, **kwargs, **extras)
         return await raw if inspect.isawaitable(raw) else raw
 
     async def value_for(self, sdk: str, name: str, annotation: Any) -> Any:
@@ -185,6 +190,9 @@ class Walk:
         # Collections no endpoint creates (models) are seeded: take the first.
         if collection in CREATES:
             obj = (await self.call(CREATES[collection].sdk)).parse()
+        elif collection in STORED_BY:
+            sdk, options = STORED_BY[collection]
+            obj = (await self.call(sdk, **options)).parse()
         else:
             obj = self.mock.state.all(collection)[0]
         return str(getattr(obj, param, None) or obj.id)

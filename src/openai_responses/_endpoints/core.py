@@ -18,7 +18,7 @@ from openai.types import (
     ModelDeleted,
     ModerationCreateResponse,
 )
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionStoreMessage
 from pydantic import BaseModel
 
 from .._defaults import deep_merge, new_id, now
@@ -29,6 +29,10 @@ from .._state import Collection, StateStore, register_collection, register_seede
 from ._table import Answer, Context, Endpoint
 
 register_collection(Collection("files", FileObject))
+register_collection(Collection("chat_completions", ChatCompletion, sort_key="created"))
+register_collection(
+    Collection("chat_completion_messages", ChatCompletionStoreMessage, parent="chat_completions")
+)
 register_collection(Collection("models", Model, sort_key="created"))
 
 
@@ -79,6 +83,22 @@ def _chat_defaults(ctx: Context) -> dict[str, Any]:
         "usage": _usage(body.get("messages"), content),
         "system_fingerprint": "fp_openai_responses",
     }
+
+
+def _chat_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """A completion; with ``store: true`` also kept for the stored-completions endpoints."""
+    completion = build_object(ctx, partial)
+    if ctx.body.get("store"):
+        ctx.state.put(completion, "chat_completions")
+        for index, message in enumerate(ctx.body.get("messages") or []):
+            # The SDK's type says role "assistant" only; the API lists the request's messages
+            # with their own roles, so these are built without validation.
+            stored = ChatCompletionStoreMessage.model_construct(
+                **message, id=f"{getattr(completion, 'id', '')}-{index}"
+            )
+            parent = str(getattr(completion, "id", ""))
+            ctx.state.put(stored, "chat_completion_messages", chat_completions=parent)
+    return completion
 
 
 def _chat_stream(completion: BaseModel, ctx: Context) -> bytes:
@@ -287,7 +307,13 @@ ENDPOINTS = (
         required=("model", "messages"),
         defaults=_chat_defaults,
         stream=_chat_stream,
-        aliases=("beta.chat.completions.parse",),
+        handler=_chat_create,
+        # the SDK's helpers send the same request: one route answers them all
+        aliases=(
+            "chat.completions.parse",
+            "chat.completions.stream",
+            "beta.chat.completions.parse",
+        ),
     ),
     Endpoint(
         "completions.create",

@@ -11,6 +11,8 @@ ENDPOINTS = rows(
         "/chat/completions/{completion_id}",
         "delete",
         "chat.chat_completion_deleted:ChatCompletionDeleted",
+        "chat_completions",
+        noun="chat completion",
         aliases=("beta.chat.completions.delete",),
     ),
     row(
@@ -19,6 +21,7 @@ ENDPOINTS = rows(
         "/chat/completions",
         "list",
         "chat.chat_completion:ChatCompletion",
+        "chat_completions",
         aliases=("beta.chat.completions.list",),
     ),
     row(
@@ -27,6 +30,8 @@ ENDPOINTS = rows(
         "/chat/completions/{completion_id}/messages",
         "list",
         "chat.chat_completion_store_message:ChatCompletionStoreMessage",
+        "chat_completion_messages",
+        parents=(("completion_id", "chat_completions"),),
         aliases=("beta.chat.completions.messages.list",),
     ),
     row(
@@ -35,7 +40,8 @@ ENDPOINTS = rows(
         "/chat/completions/{completion_id}",
         "retrieve",
         "chat.chat_completion:ChatCompletion",
-        noun="completion",
+        "chat_completions",
+        noun="chat completion",
         aliases=("beta.chat.completions.retrieve",),
     ),
     row(
@@ -44,6 +50,8 @@ ENDPOINTS = rows(
         "/chat/completions/{completion_id}",
         "update",
         "chat.chat_completion:ChatCompletion",
+        "chat_completions",
+        noun="chat completion",
         aliases=("beta.chat.completions.update",),
     ),
 )
