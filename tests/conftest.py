@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import struct
 import time
 from collections.abc import Iterator
@@ -255,3 +256,20 @@ def loopback_openai() -> Iterator[FakeOpenAI]:
         fake.url = f"{server.url}/v1"
         fake.server = server
         yield fake
+
+
+def refuse_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on any socket connect fails the test; returns the addresses that were tried."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise AssertionError(f"network access to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    return refuse_network(monkeypatch)

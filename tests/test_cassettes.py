@@ -4,7 +4,6 @@ the same router, with overrides winning and secrets never written."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 import openai_responses
-from conftest import UPSTREAM_TEXT, FakeOpenAI
+from conftest import UPSTREAM_TEXT, FakeOpenAI, refuse_network
 from openai_responses import CassetteMismatchError, OpenAIMock
 from openai_responses.ext.httpx import MockTransport
 
@@ -23,18 +22,6 @@ MESSAGES: Any = [{"role": "user", "content": "Say hello"}]
 LIVE_KEY = "sk-live-test-key-0123456789abcdef"
 CHAT = "/v1/chat/completions"
 ASK: Any = {"model": "m", "messages": MESSAGES}
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise AssertionError(f"network access to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 def sdk_calls(client: openai.OpenAI) -> dict[str, Any]:
@@ -94,7 +81,7 @@ def test_record_once_then_replay_offline(
 
     assert loopback_openai.server is not None
     loopback_openai.server.stop()
-    no_network = _refuse_network(monkeypatch)
+    no_network = refuse_network(monkeypatch)
     with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="none") as mock:
         client = openai.OpenAI(api_key="sk-other", base_url=loopback_openai.url)
         replayed = sdk_calls(client)
@@ -102,17 +89,6 @@ def test_record_once_then_replay_offline(
 
     assert replayed == recorded
     assert no_network == []
-
-
-def _refuse_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise AssertionError(f"network access to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 async def test_async_record_then_replay(
@@ -126,7 +102,7 @@ async def test_async_record_then_replay(
     assert recorded["chat_stream"] == UPSTREAM_TEXT
     assert loopback_openai.server is not None
     loopback_openai.server.stop()
-    no_network = _refuse_network(monkeypatch)
+    no_network = refuse_network(monkeypatch)
 
     with OpenAIMock(base_url=loopback_openai.url, cassette=path):
         client = openai.AsyncOpenAI(api_key="sk-other", base_url=loopback_openai.url)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 
@@ -247,19 +246,6 @@ def test_malformed_json_body_is_a_400() -> None:
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]["message"]
-
-
-@pytest.fixture
-def no_network(monkeypatch: Any) -> list[Any]:
-    """Fail the test if anything opens a connection; record what tried."""
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise AssertionError(f"network access to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 @pytest.fixture

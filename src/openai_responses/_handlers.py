@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -12,7 +14,7 @@ from ._defaults import deep_merge, new_id, now, skeleton
 from ._endpoints._table import Answer, Context, Endpoint
 from ._errors import bad_request, not_found
 
-__all__ = ["build_object", "handle", "missing_parent"]
+__all__ = ["build_object", "handle", "json_response", "missing_parent"]
 
 
 def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
@@ -27,6 +29,22 @@ def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     if endpoint.handler is not None:
         return endpoint.handler(ctx, partial)
     return _KINDS[endpoint.kind](ctx, partial)
+
+
+def json_response(
+    obj: BaseModel | dict[str, Any], headers: Mapping[str, str] | None = None
+) -> httpx.Response:
+    """A 200 JSON answer; openai objects dumped as the API sends them (aliases, set fields)."""
+    data = (
+        obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        if isinstance(obj, BaseModel)
+        else obj
+    )
+    return httpx.Response(
+        200,
+        content=json.dumps(data).encode(),
+        headers={"content-type": "application/json", **(headers or {})},
+    )
 
 
 def missing_parent(ctx: Context) -> httpx.Response | None:

@@ -9,7 +9,6 @@ for stateless lists, binary content, empty bodies and empty event streams.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from pydantic import BaseModel
 
 from ..._defaults import deep_merge, now, skeleton
 from ..._errors import bad_request, not_found
-from ..._handlers import build_object
+from ..._handlers import build_object, json_response
 from ..._state import StateStore
 from .._table import Answer, Context, Kind
 
@@ -73,16 +72,7 @@ def path_fields(ctx: Context) -> dict[str, Any]:
 def json_answer(
     obj: BaseModel | dict[str, Any], headers: Mapping[str, str] | None = None
 ) -> Answer:
-    data = (
-        obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        if isinstance(obj, BaseModel)
-        else obj
-    )
-    return httpx.Response(
-        200,
-        content=json.dumps(data).encode(),
-        headers={"content-type": "application/json", **(headers or {})},
-    )
+    return json_response(obj, headers)
 
 
 # -- stateless answers -----------------------------------------------------------------------
