@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import httpx
 import openai
+import pydantic
 import pytest
 from openai.types.chat import ChatCompletion
 
@@ -368,3 +369,64 @@ def test_stored_chat_completions_round_trip() -> None:
     assert client.chat.completions.delete(stored.id).deleted
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.retrieve(stored.id)
+
+
+class Weather(pydantic.BaseModel):
+    city: str
+    temperature: float
+    conditions: list[str]
+
+
+@openai_responses.mock()
+def test_parse_with_a_pydantic_response_format_gets_a_valid_default() -> None:
+    completion = make_client().chat.completions.parse(
+        model="gpt-4o", messages=MESSAGES, response_format=Weather
+    )
+    parsed = completion.choices[0].message.parsed
+    assert isinstance(parsed, Weather)  # the default content matches the JSON schema
+
+
+@openai_responses.mock()
+def test_parse_with_scripted_content(openai_mock: OpenAIMock) -> None:
+    weather = Weather(city="Paris", temperature=21.5, conditions=["sunny"])
+    openai_mock.chat.completions.parse.response = {
+        "choices": [{"message": {"content": weather.model_dump_json()}}]
+    }
+    completion = make_client().chat.completions.parse(
+        model="gpt-4o", messages=MESSAGES, response_format=Weather
+    )
+    assert completion.choices[0].message.parsed == weather
+
+
+@openai_responses.mock()
+def test_stream_helper_from_a_partial(openai_mock: OpenAIMock) -> None:
+    openai_mock.chat.completions.create.response = {
+        "choices": [{"message": {"content": "streamed through the helper"}}]
+    }
+    deltas: list[str] = []
+    with make_client().chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+        for event in stream:
+            if event.type == "content.delta":
+                deltas.append(event.delta)
+        final = stream.get_final_completion()
+    assert len(deltas) > 1
+    assert "".join(deltas) == final.choices[0].message.content == "streamed through the helper"
+
+
+@openai_responses.mock()
+def test_streamed_tool_calls_reassemble(openai_mock: OpenAIMock) -> None:
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+    openai_mock.chat.completions.create.response = {
+        "choices": [
+            {"finish_reason": "tool_calls", "message": {"content": None, "tool_calls": [call]}}
+        ]
+    }
+    with make_client().chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+        final = stream.get_final_completion()
+    tool_call = final.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert tool_call.function.name == "get_weather"  # type: ignore[union-attr]
+    assert tool_call.function.arguments == '{"city": "Paris"}'  # type: ignore[union-attr]
