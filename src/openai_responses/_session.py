@@ -260,17 +260,25 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._finish()
 
     def close(self) -> None:
-        if not self._kept:
-            self._chunks.extend(self._sync or self._response.stream)  # type: ignore[arg-type]
-            self._finish()
-        self._response.close()
+        try:
+            if not self._kept:
+                self._chunks.extend(self._sync or self._response.stream)  # type: ignore[arg-type]
+                self._finish()
+        except Exception:  # httpcore and httpcore2 raise their own error types
+            pass  # the upstream broke off: an incomplete answer is not recorded
+        finally:
+            self._response.close()
 
     async def aclose(self) -> None:
-        if not self._kept:
-            rest = self._async or aiter(self._response.stream)  # type: ignore[arg-type]
-            self._chunks.extend([chunk async for chunk in rest])
-            self._finish()
-        await self._response.aclose()
+        try:
+            if not self._kept:
+                rest = self._async or aiter(self._response.stream)  # type: ignore[arg-type]
+                self._chunks.extend([chunk async for chunk in rest])
+                self._finish()
+        except Exception:  # httpcore and httpcore2 raise their own error types
+            pass  # the upstream broke off: an incomplete answer is not recorded
+        finally:
+            await self._response.aclose()
 
     def _finish(self) -> None:
         if not self._kept:
