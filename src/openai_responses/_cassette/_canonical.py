@@ -4,12 +4,13 @@ JSON: parsed and re-dumped with sorted keys (spacing and key order vanish).
 Multipart: the parts (name, filename, bytes), without the random boundary. Part content types
 are left out: SDK versions guess them differently for the same file.
 Anything else: the raw bytes.
+Fields the SDK fills in by itself compare equal to their absence (``SDK_INJECTED`` below).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,13 +23,39 @@ CanonicalBody = tuple[str, Any]
 EMPTY: CanonicalBody = ("empty", "")
 
 
-def canonical_body(body: bytes, ignore_json_paths: Sequence[str] = ()) -> CanonicalBody:
+# Request fields today's SDK adds on its own, keyed by (method, path suffix), with the exact
+# value it adds. Such a value says nothing about what the caller asked for, so it compares equal
+# to the field's absence: a cassette recorded by an older SDK that did not send it still
+# matches. Example: the openai SDK (2.x and 3.x alike) sends "encoding_format": "base64" to
+# /embeddings unless the caller picked a format, and decodes the base64 answer back into floats
+# itself; old recordings lack the field (and hold float answers, which the SDK passes through).
+# Only the injected value is dropped: a caller who explicitly asks for "float" still differs.
+SDK_INJECTED: Mapping[tuple[str, str], Mapping[str, Any]] = {
+    ("POST", "/embeddings"): {"encoding_format": "base64"},
+}
+
+
+def sdk_injected(method: str, path: str) -> Mapping[str, Any]:
+    """The SDK-injected fields of requests to `path` (any base URL: matched by suffix)."""
+    path = path.rstrip("/")
+    for (known_method, suffix), fields in SDK_INJECTED.items():
+        if method.upper() == known_method and path.endswith(suffix):
+            return fields
+    return {}
+
+
+def canonical_body(
+    body: bytes,
+    ignore_json_paths: Sequence[str] = (),
+    injected: Mapping[str, Any] | None = None,
+) -> CanonicalBody:
     if not body.strip():
         return EMPTY
     parsed = _parse_json(body)
     if parsed is not None:
         for path in ignore_json_paths:
             remove_json_path(parsed[0], path)
+        _drop_injected(parsed[0], injected or {})
         return ("json", json.dumps(parsed[0], sort_keys=True, separators=(",", ":")))
     parts = parse_multipart(body)
     if parts is None:
@@ -37,6 +64,13 @@ def canonical_body(body: bytes, ignore_json_paths: Sequence[str] = ()) -> Canoni
     if parts is not None:
         return ("multipart", tuple(sorted(parts)))
     return ("raw", body)
+
+
+def _drop_injected(value: Any, injected: Mapping[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, default in injected.items():
+            if key in value and value[key] == default:
+                del value[key]
 
 
 def _parse_json(body: bytes) -> tuple[Any] | None:

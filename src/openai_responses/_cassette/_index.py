@@ -22,6 +22,7 @@ from ._canonical import (
     parse_multipart,
     pretty_json,
     route_key,
+    sdk_injected,
 )
 from ._model import Interaction, RecordedRequest
 
@@ -128,10 +129,14 @@ class InteractionIndex:
         return groups
 
     def _entry_key(self, entry: _Entry) -> _MatchKey:
-        return (entry.query, canonical_body(entry.interaction.request.body, self._ignore))
+        injected = sdk_injected(entry.route[0], entry.route[4])
+        body = canonical_body(entry.interaction.request.body, self._ignore, injected)
+        return (entry.query, body)
 
     def _match_key(self, request: httpx.Request) -> _MatchKey:
-        return (canonical_query(request.url), canonical_body(request.read(), self._ignore))
+        injected = sdk_injected(request.method, request.url.path)
+        body = canonical_body(request.read(), self._ignore, injected)
+        return (canonical_query(request.url), body)
 
     def _scan(self, route: Any, request: httpx.Request) -> list[_Entry]:
         assert self._match_on is not None
