@@ -6,10 +6,11 @@ import copy
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._mock import OpenAIMock
-from ._state import StateStore
+if TYPE_CHECKING:
+    from ._mock import OpenAIMock
+    from ._state import StateStore
 
 __all__ = ["mock"]
 
@@ -68,5 +69,9 @@ def mock(
 
 
 def _build(base_url: str | None, state: StateStore | None, options: dict[str, Any]) -> OpenAIMock:
+    # Imported here: decorating (at test collection) stays cheap; the endpoint table, which
+    # imports most of the openai SDK's types, loads when a decorated test first runs.
+    from ._mock import OpenAIMock
+
     own_state = copy.deepcopy(state) if state is not None else None
     return OpenAIMock(base_url=base_url, state=own_state, **options)

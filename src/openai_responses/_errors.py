@@ -9,6 +9,7 @@ import httpx
 
 __all__ = [
     "CassetteMismatchError",
+    "InvalidMockResponseError",
     "OpenAIMockError",
     "UnmockedRequestError",
     "UnplayedInteractionsError",
@@ -26,6 +27,10 @@ class OpenAIMockError(BaseException):
     back-off sleeps, which would both hide the message and slow the test down. A BaseException
     passes through the SDK (and through ``except Exception`` in the code under test) unchanged.
     """
+
+
+class InvalidMockResponseError(OpenAIMockError):
+    """A ``.response`` the user set does not make a valid answer for its route."""
 
 
 class UnmockedRequestError(OpenAIMockError):

@@ -14,12 +14,14 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._mock import OpenAIMock
 from ._session import RECORD_MODES, SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from ._mock import OpenAIMock
 
 __all__ = ["openai_mock"]
 
@@ -77,6 +79,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture
 def openai_mock(request: pytest.FixtureRequest) -> Iterator[OpenAIMock]:
     """An entered OpenAIMock; options come from ``@pytest.mark.openai_mock(...)``."""
+    from ._mock import OpenAIMock  # not at plugin load: every pytest run would pay for it
+
     marker = request.node.get_closest_marker("openai_mock")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     with OpenAIMock(**options) as mock:
