@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -77,6 +78,8 @@ class StateStore:
         self._content: dict[tuple[str, str], bytes] = {}
         self._seq = itertools.count()
         self.extras: dict[str, Any] = {}  # per-area scratch space (run scripts, lifecycles)
+        from . import _endpoints  # noqa: F401 - loading the table registers the seeders
+
         for seed in _SEEDERS:
             seed(self)
 
@@ -159,14 +162,16 @@ class StateStore:
     def learn(self, data: Any, **parents: str) -> bool:
         """Take in an object the API answered, as JSON: stored by its ``object`` type.
 
-        Deletion answers (``{"object": "x.deleted", "deleted": true}``) delete. Anything that
-        is not a known stateful object, or no longer validates, is ignored: seeding from
-        recordings is best effort and never fails a replay.
+        Deletion answers (``{"object": "x.deleted", "deleted": true}``, or the Responses API's
+        ``{"object": "response", "deleted": true}``) delete. A recorded object the current SDK
+        type no longer validates (an older API left out a field now required) is kept as
+        sent, built without validation as the SDK itself reads answers. Anything that is not
+        a known stateful object is ignored: seeding is best effort and never fails a replay.
         """
         if not isinstance(data, dict) or not isinstance(data.get("object"), str):
             return False
         kind = data["object"]
-        if kind.endswith(".deleted") and data.get("deleted") and "id" in data:
+        if data.get("deleted") is True and "id" in data:
             spec = _BY_OBJECT.get(kind.removesuffix(".deleted"))
             return spec is not None and self.delete(spec.name, str(data["id"]))
         spec = _BY_OBJECT.get(kind)
@@ -175,9 +180,18 @@ class StateStore:
         try:
             obj = spec.model.model_validate(data)
         except ValueError:
-            return False
+            obj = spec.model.model_construct(**data)
         self.put(obj, spec.name, **{k: v for k, v in parents.items() if k != spec.name})
         return True
+
+    @classmethod
+    def from_cassette(cls, path: str | Path) -> StateStore:
+        """A store holding every stateful object a cassette's answers show, the latest
+        snapshot winning: ``OpenAIMock(state=StateStore.from_cassette(path))`` starts a pure
+        mock test from recorded objects. Seeds exactly as a replay does (``_seeding``)."""
+        from ._seeding import seed_from_cassette  # the endpoint table imports this module
+
+        return seed_from_cassette(cls(), Path(path))
 
     def seed(self, objects: Iterable[BaseModel]) -> StateStore:
         for obj in objects:
