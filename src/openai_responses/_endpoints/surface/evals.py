@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import openai
+
 from ._rows import collection, row, rows
 
 collection("evals", "eval_create_response:EvalCreateResponse")
 collection("eval_runs", "evals.run_create_response:RunCreateResponse", parent="evals")
+
+# openai 2.x cancels a run by posting to the run itself (the path the API documents); 3.x
+# posts to ``…/cancel``. A row has one path, so it takes the one the installed SDK sends.
+_RUN_CANCEL = "/evals/{eval_id}/runs/{run_id}" + (
+    "" if openai.__version__.startswith(("0.", "1.", "2.")) else "/cancel"
+)
 
 ENDPOINTS = rows(
     row(
@@ -48,7 +56,7 @@ ENDPOINTS = rows(
     row(
         "evals.runs.cancel",
         "POST",
-        "/evals/{eval_id}/runs/{run_id}/cancel",
+        _RUN_CANCEL,
         "action",
         "evals.run_cancel_response:RunCancelResponse",
         "eval_runs",
