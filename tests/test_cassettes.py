@@ -434,3 +434,110 @@ def test_relative_cassette_paths_use_the_cassette_dir(tmp_path: Path) -> None:
     mock = OpenAIMock(cassette="some/file.yaml")
     assert mock.cassette is not None
     assert mock.cassette.path == SETTINGS.cassette_dir / "some" / "file.yaml"
+
+
+def _chat_prompts(path: Path) -> list[str]:
+    interactions = yaml.safe_load(path.read_text())["interactions"]
+    return [json.loads(i["request"]["body"])["messages"][0]["content"] for i in interactions]
+
+
+def _ask_upstream(url: str, prompt: str) -> str | None:
+    client = openai.OpenAI(api_key=LIVE_KEY, base_url=url)
+    completion = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": prompt}]
+    )
+    return completion.choices[0].message.content
+
+
+def test_new_episodes_replays_matches_and_records_the_rest(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "episodes.yaml"
+    with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once"):
+        _ask_upstream(loopback_openai.url, "first")
+    with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="new_episodes"):
+        _ask_upstream(loopback_openai.url, "first")  # replayed
+        _ask_upstream(loopback_openai.url, "second")  # recorded
+    assert len(loopback_openai.requests) == 2
+    assert _chat_prompts(path) == ["first", "second"]
+
+
+def test_all_records_everything_anew(tmp_path: Path, loopback_openai: FakeOpenAI) -> None:
+    path = tmp_path / "all.yaml"
+    with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once"):
+        _ask_upstream(loopback_openai.url, "old")
+    with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="all"):
+        _ask_upstream(loopback_openai.url, "old")
+        _ask_upstream(loopback_openai.url, "new")
+    assert len(loopback_openai.requests) == 3
+    assert _chat_prompts(path) == ["old", "new"]
+
+
+def test_once_with_an_existing_file_replays_only(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "once.yaml"
+    with OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once"):
+        _ask_upstream(loopback_openai.url, "recorded")
+    with (
+        pytest.raises(CassetteMismatchError),
+        OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once"),
+    ):
+        _ask_upstream(loopback_openai.url, "not recorded")
+    assert len(loopback_openai.requests) == 1
+
+
+def test_user_filters_and_hooks_shape_what_is_written(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "filtered.yaml"
+    seen: list[str] = []
+
+    def before_record_response(response: Any) -> Any:
+        seen.append(str(response.status))
+        return response
+
+    with OpenAIMock(
+        base_url=loopback_openai.url,
+        cassette=path,
+        record_mode="once",
+        filter_headers=[("x-tenant", "REDACTED")],
+        filter_query_parameters=["token"],
+        filter_json_paths=["user"],
+        before_record_response=before_record_response,
+    ):
+        client = openai.OpenAI(
+            api_key=LIVE_KEY,
+            base_url=loopback_openai.url,
+            default_headers={"x-tenant": "acme-corp"},
+            default_query={"token": "query-secret"},
+        )
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, user="alice@example.com")
+
+    text = path.read_text()
+    assert "acme-corp" not in text and "REDACTED" in text
+    assert "query-secret" not in text
+    assert "alice@example.com" not in text
+    assert seen == ["200"]
+
+
+def test_ignored_json_paths_let_a_changed_field_replay(tmp_path: Path) -> None:
+    recorded = {**ASK, "user": "recorded-user"}
+    path = write_cassette(tmp_path / "ignore.yaml", _interaction(CHAT, recorded, {"content": "ok"}))
+    with OpenAIMock(cassette=path, ignore_json_paths=("user",)):
+        client = openai.OpenAI(api_key="sk-x")
+        completion = client.chat.completions.create(model="m", messages=MESSAGES, user="someone")
+    assert completion.choices[0].message.content == "ok"
+
+
+def test_custom_matcher_decides(tmp_path: Path) -> None:
+    path = write_cassette(tmp_path / "custom.yaml", _interaction(CHAT, ASK, {"content": "any"}))
+
+    def same_model(request: httpx.Request, recorded: Any) -> bool:
+        return json.loads(request.content)["model"] == json.loads(recorded.body)["model"]
+
+    with OpenAIMock(cassette=path, match_on=same_model):
+        client = openai.OpenAI(api_key="sk-x")
+        other_prompt = [{"role": "user", "content": "something else entirely"}]
+        completion = client.chat.completions.create(model="m", messages=other_prompt)
+    assert completion.choices[0].message.content == "any"
