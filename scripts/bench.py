@@ -18,7 +18,8 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,20 +85,21 @@ def write_cassette(path: Path, size: int) -> Path:
     return path
 
 
-def per_call_us(call: Callable[[str], Any], calls: int) -> float:
-    """Median of 5 rounds of ``calls`` SDK calls, in microseconds per call."""
-    for prompt in PROMPTS:  # warm up: imports, pools, caches
+Call = Callable[[str], Any]
+Setup = Callable[[], AbstractContextManager[Call]]
+
+
+def timed(call: Call, calls: int) -> float:
+    """Microseconds per call over ``calls`` SDK calls, after a warm-up."""
+    for prompt in PROMPTS:
         call(prompt)
-    rounds = []
-    for _ in range(5):
-        started = time.perf_counter()
-        for i in range(calls):
-            call(PROMPTS[i % len(PROMPTS)])
-        rounds.append((time.perf_counter() - started) / calls * 1e6)
-    return statistics.median(rounds)
+    started = time.perf_counter()
+    for i in range(calls):
+        call(PROMPTS[i % len(PROMPTS)])
+    return (time.perf_counter() - started) / calls * 1e6
 
 
-def chat(client: openai.OpenAI) -> Callable[[str], Any]:
+def chat(client: openai.OpenAI) -> Call:
     def call(prompt: str) -> Any:
         return client.chat.completions.create(**request_body(prompt))  # type: ignore[call-overload]
 
@@ -109,7 +111,8 @@ def fixed_answer(request: Any) -> Any:
     return json.dumps(completion(prompt)).encode()
 
 
-def bare_httpx2(calls: int) -> float:
+@contextmanager
+def bare_httpx2() -> Iterator[Call]:
     import httpx2
 
     def handler(request: httpx2.Request) -> httpx2.Response:
@@ -118,35 +121,44 @@ def bare_httpx2(calls: int) -> float:
         )
 
     http = openai.DefaultHttpxClient(transport=httpx2.MockTransport(handler))
-    return per_call_us(chat(openai.OpenAI(api_key="sk-bench", http_client=http)), calls)
+    yield chat(openai.OpenAI(api_key="sk-bench", http_client=http))
 
 
-def bare_httpx(calls: int) -> float:
+@contextmanager
+def bare_httpx() -> Iterator[Call]:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
             200, content=fixed_answer(request), headers={"content-type": "application/json"}
         )
 
     http: Any = httpx.Client(transport=httpx.MockTransport(handler))
-    return per_call_us(chat(openai.OpenAI(api_key="sk-bench", http_client=http)), calls)
+    yield chat(openai.OpenAI(api_key="sk-bench", http_client=http))
 
 
-def ours(path: Path, calls: int, *, legacy: bool = False) -> float:
-    with OpenAIMock(cassette=path, allow_playback_repeats=True):
-        http: Any = httpx.Client() if legacy else None
-        return per_call_us(chat(openai.OpenAI(api_key="sk-bench", http_client=http)), calls)
+def ours(path: Path, *, legacy: bool = False) -> Setup:
+    @contextmanager
+    def setup() -> Iterator[Call]:
+        with OpenAIMock(cassette=path, allow_playback_repeats=True):
+            http: Any = httpx.Client() if legacy else None
+            yield chat(openai.OpenAI(api_key="sk-bench", http_client=http))
+
+    return setup
 
 
-def vcrpy(path: Path, calls: int) -> float:
-    import vcr
+def vcrpy(path: Path) -> Setup:
+    @contextmanager
+    def setup() -> Iterator[Call]:
+        import vcr
 
-    recorder = vcr.VCR(record_mode="none", match_on=["method", "uri", "body"])
-    with recorder.use_cassette(str(path), allow_playback_repeats=True):
-        http: Any = httpx.Client()
-        return per_call_us(chat(openai.OpenAI(api_key="sk-bench", http_client=http)), calls)
+        recorder = vcr.VCR(record_mode="none", match_on=["method", "uri", "body"])
+        with recorder.use_cassette(str(path), allow_playback_repeats=True):
+            yield chat(openai.OpenAI(api_key="sk-bench", http_client=httpx.Client()))
+
+    return setup
 
 
-def respx_static(calls: int) -> float:
+@contextmanager
+def respx_static() -> Iterator[Call]:
     import respx
 
     router = respx.MockRouter(assert_all_called=False)
@@ -155,7 +167,18 @@ def respx_static(calls: int) -> float:
         200, content=answer, headers={"content-type": "application/json"}
     )
     http: Any = httpx.Client(transport=httpx.MockTransport(router.handler))
-    return per_call_us(chat(openai.OpenAI(api_key="sk-bench", http_client=http)), calls)
+    yield chat(openai.OpenAI(api_key="sk-bench", http_client=http))
+
+
+def measure(setups: dict[str, Setup], calls: int, rounds: int) -> dict[str, float]:
+    """Median µs per call of each setup, the setups taking turns round after round, so that
+    a machine that speeds up or slows down during the run weighs on all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in setups}
+    for _ in range(rounds):
+        for name, setup in setups.items():
+            with setup() as call:
+                samples[name].append(timed(call, calls))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def load_times(directory: Path) -> tuple[float, float, float]:
@@ -182,7 +205,8 @@ def load_times(directory: Path) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=200, help="SDK calls per round")
+    parser.add_argument("--calls", type=int, default=100, help="SDK calls per round")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds, setups taking turns")
     parser.add_argument("--skip-load", action="store_true", help="skip the 5,000 load test")
     args = parser.parse_args()
 
@@ -190,21 +214,23 @@ def main() -> None:
         directory = Path(tmp)
         small = write_cassette(directory / "small.yaml", 10)
         large = write_cassette(directory / "large.yaml", 10_000)
-        floor2, floor1 = bare_httpx2(args.calls), bare_httpx(args.calls)
-        rows = [
-            ("bare httpx2.MockTransport (floor)", floor2, floor2),
-            ("ours: replay, 10 interactions", ours(small, args.calls), floor2),
-            ("ours: replay, 10,000 interactions", ours(large, args.calls), floor2),
-            ("bare httpx.MockTransport (legacy floor)", floor1, floor1),
-            ("ours: replay, 10, legacy httpx client", ours(small, args.calls, legacy=True), floor1),
-            ("vcrpy: replay, 10, legacy httpx client", vcrpy(small, args.calls), floor1),
-            ("respx: static route, legacy httpx client", respx_static(args.calls), floor1),
-        ]
-        print(f"openai {openai.__version__}; {args.calls} calls x 5 rounds, median per call\n")
+        setups: dict[str, Setup] = {
+            "bare httpx2.MockTransport (floor)": bare_httpx2,
+            "ours: replay, 10 interactions": ours(small),
+            "ours: replay, 10,000 interactions": ours(large),
+            "bare httpx.MockTransport (legacy floor)": bare_httpx,
+            "ours: replay, 10, legacy httpx client": ours(small, legacy=True),
+            "vcrpy: replay, 10, legacy httpx client": vcrpy(small),
+            "respx: static route, legacy httpx client": respx_static,
+        }
+        results = measure(setups, args.calls, args.rounds)
+        names = list(results)
+        floors = {name: results[names[0] if i < 3 else names[3]] for i, name in enumerate(names)}
+        print(f"openai {openai.__version__}; {args.rounds} rounds x {args.calls} calls, median\n")
         print(f"{'path':<44} {'us/call':>9} {'x floor':>8}")
-        for name, micros, floor in rows:
-            print(f"{name:<44} {micros:>9.0f} {micros / floor:>8.3f}")
-        print(f"\n10,000 vs 10 interactions: {rows[2][1] / rows[1][1]:.3f}x")
+        for name, micros in results.items():
+            print(f"{name:<44} {micros:>9.0f} {micros / floors[name]:>8.3f}")
+        print(f"\n10,000 vs 10 interactions: {results[names[2]] / results[names[1]]:.3f}x")
 
         if not args.skip_load:
             cold, warm, theirs = load_times(directory)

@@ -8,6 +8,7 @@ and the atomic save when the mock exits.
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -127,6 +128,7 @@ class CassetteSession:
         self._kept = recorded  # what the saved file starts with
         self.new: list[Interaction] = []
         self._secrets: set[str] = set()
+        self._frozen = _freeze_if_large(len(recorded))
 
     # -- the pipeline's questions ---------------------------------------------------------
     @property
@@ -198,6 +200,8 @@ class CassetteSession:
 
     def close(self, *, failed: bool) -> UnplayedInteractionsError | None:
         """Save, then judge unplayed interactions as the options say."""
+        if self._frozen:
+            gc.unfreeze()
         self.save(failed=failed)
         unplayed = self.index.unplayed()
         if not unplayed or self.options.unplayed == "ignore":
@@ -207,6 +211,22 @@ class CassetteSession:
             warnings.warn(str(error), stacklevel=2)
             return None
         return error
+
+
+# From this many interactions on, a loaded cassette is set aside from the cyclic garbage
+# collector while in use: tens of thousands of long-lived immutable objects otherwise make
+# every collection the SDK's allocations trigger slower, and a replay with them (measured:
+# 10,000 interactions) noticeably slower than one with 10. Reference counting still frees
+# them; collecting first means no garbage is frozen with them.
+LARGE_CASSETTE = 1000
+
+
+def _freeze_if_large(size: int) -> bool:
+    if size < LARGE_CASSETTE:
+        return False
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def _fallback_upstream(request: httpx.Request) -> Upstream:
