@@ -541,3 +541,17 @@ def test_custom_matcher_decides(tmp_path: Path) -> None:
         other_prompt = [{"role": "user", "content": "something else entirely"}]
         completion = client.chat.completions.create(model="m", messages=other_prompt)
     assert completion.choices[0].message.content == "any"
+
+
+def test_large_cassettes_are_frozen_only_while_in_use(tmp_path: Path) -> None:
+    import gc
+
+    from openai_responses._session import LARGE_CASSETTE
+
+    one = _interaction(CHAT, ASK, {"content": "x"})
+    path = write_cassette(tmp_path / "large.yaml", *([one] * LARGE_CASSETTE))
+    before = gc.get_freeze_count()
+    with OpenAIMock(cassette=path, allow_playback_repeats=True):
+        assert gc.get_freeze_count() > before  # out of the collector's way while replaying
+        openai.OpenAI(api_key="sk-x").chat.completions.create(model="m", messages=MESSAGES)
+    assert gc.get_freeze_count() == before  # and handed back afterwards
