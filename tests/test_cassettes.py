@@ -555,3 +555,13 @@ def test_large_cassettes_are_frozen_only_while_in_use(tmp_path: Path) -> None:
         assert gc.get_freeze_count() > before  # out of the collector's way while replaying
         openai.OpenAI(api_key="sk-x").chat.completions.create(model="m", messages=MESSAGES)
     assert gc.get_freeze_count() == before  # and handed back afterwards
+
+
+def test_the_router_context_manager_saves_the_cassette_too(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "router.yaml"
+    openai_mock = OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once")
+    with openai_mock.router:
+        _ask_upstream(loopback_openai.url, "through the router")
+    assert _chat_prompts(path) == ["through the router"]

@@ -80,7 +80,7 @@ class OpenAIMock:
         # Requests to the base URL that no endpoint row knows still replay from (or record
         # into) a cassette; without one they stay unmocked.
         self._unrouted = Route(UNROUTED, self)
-        self.router = OpenAIRouter(self._dispatch, self.failures.append)
+        self.router = OpenAIRouter(self._dispatch, self.failures.append, self.finish)
 
     def _dispatch(self, request: httpx.Request) -> tuple[respx.Route, Any] | None:
         if not self.base.owns(request.url):
@@ -102,8 +102,7 @@ class OpenAIMock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.router.__exit__(exc_type, exc, tb)
-        self.finish(exc)
+        self.router.__exit__(exc_type, exc, tb)  # which ends the session: finish()
 
     def fail(self, error: OpenAIMockError) -> OpenAIMockError:
         """Note a failure for ``finish`` (in case the code under test hides it) and return it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -30,12 +31,31 @@ class OpenAIRouter(respx.MockRouter):
     """
 
     def __init__(
-        self, dispatch: Dispatch, on_unmocked: Callable[[UnmockedRequestError], None]
+        self,
+        dispatch: Dispatch,
+        on_unmocked: Callable[[UnmockedRequestError], None],
+        on_stop: Callable[[BaseException | None], None],
     ) -> None:
         super().__init__(assert_all_called=False, assert_all_mocked=True, using=None)
         self._dispatch = dispatch
         self._on_unmocked = on_unmocked
+        # Stopping ends the mock's session whichever way it was entered (decorator, fixture,
+        # `with openai_mock.router:`, or start()/stop()): cassettes are saved there.
+        self._on_stop = on_stop
+        self._leaving_with: BaseException | None = None
         self._passthrough = respx.Route().pass_through()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        self._leaving_with = exc_value
+        try:
+            super().__exit__(exc_type, exc_value, traceback)
+        finally:
+            self._leaving_with = None
 
     def start(self) -> None:
         self.snapshot()
@@ -49,6 +69,7 @@ class OpenAIRouter(respx.MockRouter):
             mocker.stop()
         if clear:
             self.rollback()
+        self._on_stop(self._leaving_with)
 
     @contextmanager
     def resolver(self, request: httpx.Request) -> Generator[ResolvedRoute, None, None]:
