@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -273,3 +275,17 @@ def refuse_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return refuse_network(monkeypatch)
+
+
+# The real-world cassette corpus: read in place next to the checkout (never copied into the
+# repository), or wherever $OPENAI_RESPONSES_CORPUS points; tests needing it skip without it.
+def corpus_dir() -> Path:
+    configured = os.environ.get("OPENAI_RESPONSES_CORPUS")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
+
+
+CORPUS = corpus_dir()
+CORPUS_FILES = sorted(CORPUS.glob("*/*.yaml")) if CORPUS.is_dir() else []
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus absent: {CORPUS}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serialize import serialize as vcr_serialize
 from vcr.serializers import yamlserializer
 
+from conftest import CORPUS, CORPUS_FILES, corpus_dir, needs_corpus
 from openai_responses._cassette import (
     CassetteFormatError,
     CassetteSecretError,
@@ -30,18 +30,6 @@ from openai_responses._cassette import (
     response_to_httpx,
     save_cassette,
 )
-
-
-def _corpus_dir() -> Path:
-    configured = os.environ.get("OPENAI_RESPONSES_CORPUS")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
-
-
-CORPUS = _corpus_dir()
-CORPUS_FILES = sorted(CORPUS.glob("*/*.yaml")) if CORPUS.is_dir() else []
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus absent: {CORPUS}")
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +67,7 @@ def test_corpus_file_loads(path: Path) -> None:
 
 def test_corpus_directory_honours_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("OPENAI_RESPONSES_CORPUS", str(tmp_path))
-    assert _corpus_dir() == tmp_path
+    assert corpus_dir() == tmp_path
 
 
 @needs_corpus

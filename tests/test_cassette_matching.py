@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import CORPUS
 from openai_responses._cassette import (
     Interaction,
     InteractionIndex,
@@ -19,7 +20,6 @@ from openai_responses._cassette import (
     request_summary,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
 API = "https://api.openai.com/v1"
 
 

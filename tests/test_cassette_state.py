@@ -6,7 +6,6 @@ each test drives the SDK calls the original test made, as its file shows them.""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,12 @@ import yaml
 from openai.types.responses import Response
 
 import openai_responses
-from conftest import UPSTREAM_TEXT, FakeOpenAI
+from conftest import CORPUS, UPSTREAM_TEXT, FakeOpenAI
 from openai_responses import CassetteMismatchError, OpenAIMock, StateStore
 
 # The SDK marks every Assistants method deprecated; that is the SDK's business, not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-CORPUS = Path(
-    os.environ.get("OPENAI_RESPONSES_CORPUS")
-    or Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
-)
 if not CORPUS.is_dir():
     pytest.skip(f"the real-world cassette corpus is not at {CORPUS}", allow_module_level=True)
 

@@ -9,14 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS, needs_corpus
 from openai_responses._cassette import Interaction, RecordedRequest, RecordedResponse, save_cassette
 from openai_responses._cli import main
-
-CORPUS = Path(
-    os.environ.get("OPENAI_RESPONSES_CORPUS")
-    or Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
-)
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus absent")
 
 
 @pytest.fixture(autouse=True)

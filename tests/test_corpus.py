@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -30,24 +29,13 @@ import pytest
 from pydantic import BaseModel
 
 import openai_responses
+from conftest import CORPUS, CORPUS_FILES, needs_corpus
 from openai_responses import OpenAIMock
 from openai_responses._cassette import Interaction, RecordedRequest, load_cassette
 from openai_responses._cassette._canonical import parse_multipart
 from openai_responses._cli import main
 from openai_responses._endpoints import ENDPOINTS, Endpoint
 from openai_responses._sse import iter_sse
-
-
-def _corpus_dir() -> Path:
-    configured = os.environ.get("OPENAI_RESPONSES_CORPUS")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "shared" / "realworld-cassettes"
-
-
-CORPUS = _corpus_dir()
-CORPUS_FILES = sorted(CORPUS.glob("*/*.yaml")) if CORPUS.is_dir() else []
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus absent: {CORPUS}")
 
 # Per-file special cases, each with its reason. A file needing a note is a file whose replay
 # the library does not handle by itself; none does today. (OpenRouter's three 429s are one call

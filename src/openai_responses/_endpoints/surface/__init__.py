@@ -7,47 +7,32 @@ Assistants and Responses/Conversations areas live in their own modules);
 
 from __future__ import annotations
 
+import importlib
+
 from .._table import Endpoint
-from . import (
-    admin,
-    agents,
-    audio,
-    batches,
-    chat,
-    chatkit,
-    containers,
-    evals,
-    fine_tuning,
-    images,
-    misc,
-    realtime,
-    skills,
-    uploads,
-    vector_stores,
-    videos,
-    webhooks,
-)
 
 __all__ = ["ENDPOINTS"]
 
 _AREAS = (
-    admin,
-    agents,
-    audio,
-    batches,
-    chat,
-    chatkit,
-    containers,
-    evals,
-    fine_tuning,
-    images,
-    misc,
-    realtime,
-    skills,
-    uploads,
-    vector_stores,
-    videos,
-    webhooks,
+    "admin",
+    "agents",
+    "audio",
+    "batches",
+    "chat",
+    "chatkit",
+    "containers",
+    "evals",
+    "fine_tuning",
+    "images",
+    "misc",
+    "realtime",
+    "skills",
+    "uploads",
+    "vector_stores",
+    "videos",
+    "webhooks",
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = tuple(row for area in _AREAS for row in area.ENDPOINTS)
+ENDPOINTS: tuple[Endpoint, ...] = tuple(
+    row for area in _AREAS for row in importlib.import_module(f".{area}", __name__).ENDPOINTS
+)
