@@ -30,7 +30,7 @@ import openai_responses
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "scripts" / "demo_suite"
 CASSETTES = ROOT / "cassettes" / "demo"
-API_KEY = "sk-demo-not-a-real-key-0123456789"
+API_KEY = "sk-demo-not-a-real-key"
 
 
 def echo_chat(request: httpx.Request) -> dict[str, Any]:

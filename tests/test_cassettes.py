@@ -19,7 +19,7 @@ from openai_responses import CassetteMismatchError, OpenAIMock
 from openai_responses.ext.httpx import MockTransport
 
 MESSAGES: Any = [{"role": "user", "content": "Say hello"}]
-LIVE_KEY = "sk-live-test-key-0123456789abcdef"
+LIVE_KEY = "sk-live-test-key-0123456"
 CHAT = "/v1/chat/completions"
 ASK: Any = {"model": "m", "messages": MESSAGES}
 

@@ -76,12 +76,13 @@ def test_check_flags_real_looking_secrets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "leak.yaml"
+    key = "sk-" + "proj-" + "abcdefghijklmnopqrstuv"  # built here: no key-shaped literal in git
     path.write_text(
         "interactions:\n"
         "- request:\n"
         "    body: ''\n"
         "    headers:\n"
-        "      Authorization: [Bearer sk-proj-abcdefghijklmnopqrstuv]\n"
+        f"      Authorization: [Bearer {key}]\n"
         "    method: GET\n"
         "    uri: https://api.openai.com/v1/models\n"
         "  response:\n"

@@ -11,7 +11,7 @@ import openai_responses
 from openai_responses import OpenAIMock
 
 BASE_URL = os.environ["DEMO_BASE_URL"]
-API_KEY = "sk-demo-not-a-real-key-0123456789"
+API_KEY = "sk-demo-not-a-real-key"
 
 
 def client() -> openai.OpenAI:
