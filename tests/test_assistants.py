@@ -497,3 +497,17 @@ def test_unknown_ids_are_404s_in_openai_shape(
     with pytest.raises(openai.NotFoundError, match="No run found with id 'run_nope'"):
         client.beta.threads.runs.retrieve("run_nope", thread_id=thread.id)
     assert openai_mock.state.all("threads") == [thread]  # create_and_run made no thread
+
+
+def test_a_message_is_found_only_under_its_own_thread(
+    openai_mock: OpenAIMock, client: openai.OpenAI
+) -> None:
+    first = client.beta.threads.create(messages=[{"role": "user", "content": "hello"}])
+    other = client.beta.threads.create()
+    message = client.beta.threads.messages.create(first.id, role="user", content="mine")
+
+    assert client.beta.threads.messages.retrieve(message.id, thread_id=first.id).id == message.id
+    with pytest.raises(openai.NotFoundError):
+        client.beta.threads.messages.retrieve(message.id, thread_id=other.id)
+    with pytest.raises(openai.NotFoundError):
+        client.beta.threads.messages.delete(message.id, thread_id=other.id)

@@ -111,7 +111,7 @@ def _create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 def _stored(ctx: Context) -> BaseModel | httpx.Response:
     endpoint = ctx.endpoint
     assert endpoint.collection is not None, endpoint.sdk
-    obj = ctx.state.get(endpoint.collection, ctx.object_id)
+    obj = ctx.state.get(endpoint.collection, ctx.object_id, **ctx.parent_links)
     if obj is None:
         return not_found(endpoint.noun, ctx.object_id)
     return obj
@@ -147,7 +147,7 @@ def _merged(obj: BaseModel, changes: dict[str, Any]) -> BaseModel:
 def _delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     endpoint = ctx.endpoint
     assert endpoint.collection is not None, endpoint.sdk
-    obj = ctx.state.get(endpoint.collection, ctx.object_id)
+    obj = ctx.state.get(endpoint.collection, ctx.object_id, **ctx.parent_links)
     if obj is None or not ctx.state.delete(endpoint.collection, ctx.object_id):
         return not_found(endpoint.noun, ctx.object_id)
     kind = getattr(obj, "object", endpoint.noun)

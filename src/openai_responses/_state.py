@@ -113,9 +113,13 @@ class StateStore:
         return True
 
     # -- reading -----------------------------------------------------------------------
-    def get(self, collection: str, object_id: str) -> BaseModel | None:
+    def get(self, collection: str, object_id: str, **parents: str) -> BaseModel | None:
+        """The object, or None; with ``parents`` (e.g. ``threads=...``) only if it belongs
+        to them, as a path like ``/threads/{thread_id}/messages/{message_id}`` demands."""
         entry = self._data.get(collection, {}).get(object_id)
-        return entry.obj if entry else None
+        if entry is None or any(entry.parents.get(k, v) != v for k, v in parents.items()):
+            return None
+        return entry.obj
 
     def content(self, collection: str, object_id: str) -> bytes | None:
         return self._content.get((collection, object_id))
