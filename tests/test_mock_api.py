@@ -359,8 +359,12 @@ def test_decorator_outside_pytest_style_call() -> None:
 @openai_responses.mock()
 def test_stored_chat_completions_round_trip() -> None:
     client = make_client()
-    stored = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, store=True)
+    stored = client.chat.completions.create(
+        model="gpt-4o", messages=MESSAGES, store=True, metadata={"run": "1"}
+    )
     client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # store not set
+    updated = client.chat.completions.update(stored.id, metadata={"tag": "x"})
+    assert updated.metadata == {"tag": "x"}  # metadata is replaced, as the API does
 
     assert [c.id for c in client.chat.completions.list()] == [stored.id]
     assert client.chat.completions.retrieve(stored.id).id == stored.id

@@ -14,7 +14,7 @@ from ._defaults import deep_merge, new_id, now, skeleton
 from ._endpoints._table import Answer, Context, Endpoint
 from ._errors import bad_request, not_found
 
-__all__ = ["build_object", "handle", "json_response", "missing_parent"]
+__all__ = ["build_object", "handle", "json_response", "missing_parent", "updated"]
 
 
 def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
@@ -121,7 +121,7 @@ def _retrieve(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     obj = _stored(ctx)
     if isinstance(obj, httpx.Response) or not partial:
         return obj
-    return _merged(obj, partial)
+    return updated(obj, partial)
 
 
 def _update(ctx: Context, partial: dict[str, Any] | None) -> Answer:
@@ -129,13 +129,13 @@ def _update(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     if isinstance(obj, httpx.Response):
         return obj
     changes = {k: v for k, v in ctx.body.items() if k in type(obj).model_fields}
-    updated = _merged(obj, deep_merge(changes, partial or {}))
+    new = updated(obj, deep_merge(changes, partial or {}))
     assert ctx.endpoint.collection is not None
-    ctx.state.put(updated, ctx.endpoint.collection)
-    return updated
+    ctx.state.put(new, ctx.endpoint.collection)
+    return new
 
 
-def _merged(obj: BaseModel, changes: dict[str, Any]) -> BaseModel:
+def updated(obj: BaseModel, changes: dict[str, Any]) -> BaseModel:
     data = obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
     for key, value in changes.items():
         # Nested objects merge; lists and metadata maps are replaced, as the API updates them.

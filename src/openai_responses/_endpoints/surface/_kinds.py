@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..._defaults import deep_merge, now, skeleton
 from ..._errors import bad_request, not_found
-from ..._handlers import build_object, json_response
+from ..._handlers import build_object, json_response, updated
 from ..._state import StateStore
 from .._table import Answer, Context, Kind
 
@@ -109,7 +109,7 @@ def stored(ctx: Context, collection: str | None = None) -> BaseModel | httpx.Res
     """The object the path names in the row's collection, or OpenAI's 404."""
     name = collection or ctx.endpoint.collection
     assert name is not None, ctx.endpoint.sdk
-    obj = ctx.state.get(name, ctx.object_id)
+    obj = ctx.state.get(name, ctx.object_id, **ctx.parent_links)
     return obj if obj is not None else not_found(ctx.endpoint.noun, ctx.object_id)
 
 
@@ -183,8 +183,8 @@ def stored_action(changes: Changes | None = None) -> Handler:
 
 def apply(ctx: Context, obj: BaseModel, changes: dict[str, Any]) -> BaseModel:
     """Store ``obj`` with ``changes`` and answer it in the row's type."""
-    data = deep_merge(obj.model_dump(mode="json", by_alias=True, exclude_unset=True), changes)
-    kept = type(obj).model_validate(data)
+    kept = updated(obj, changes)  # the API's update semantics, written once in _handlers
+    data = kept.model_dump(mode="json", by_alias=True, exclude_unset=True)
     assert ctx.endpoint.collection is not None
     ctx.state.put(kept, ctx.endpoint.collection)
     model = ctx.endpoint.model or type(obj)
