@@ -565,3 +565,19 @@ def test_the_router_context_manager_saves_the_cassette_too(
     with openai_mock.router:
         _ask_upstream(loopback_openai.url, "through the router")
     assert _chat_prompts(path) == ["through the router"]
+
+
+async def test_async_record_through_mock_transport_without_entering_the_mock(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "async-transport.yaml"
+    loopback_openai.stream_pause = 0.0
+    recorder = OpenAIMock(base_url=loopback_openai.url, cassette=path, record_mode="once")
+    http = openai.DefaultAsyncHttpxClient(transport=MockTransport(recorder.router.handler))
+    client = openai.AsyncOpenAI(api_key=LIVE_KEY, base_url=loopback_openai.url, http_client=http)
+    stream = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+    text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    recorder.finish()  # the session ends: the cassette is written
+
+    assert text == UPSTREAM_TEXT
+    assert _chat_prompts(path) == ["Say hello"]
