@@ -8,6 +8,8 @@ and is validated by the SDK type itself. Nothing here knows one endpoint from an
 
 from __future__ import annotations
 
+import copy
+import functools
 import secrets
 import string
 import time
@@ -63,7 +65,15 @@ def _merge_item(base: list[Any], i: int, item: Any) -> Any:
 
 
 def skeleton(model: type[BaseModel]) -> dict[str, Any]:
-    """The smallest dict that validates as ``model``: required fields at zero values."""
+    """The smallest dict that validates as ``model``: required fields at zero values.
+
+    A fresh copy each time (callers merge into it); the walk over the type is done once.
+    """
+    return copy.deepcopy(_skeleton(model))
+
+
+@functools.cache
+def _skeleton(model: type[BaseModel]) -> dict[str, Any]:
     return {
         field.alias or name: _zero(field.annotation)
         for name, field in model.model_fields.items()
@@ -91,7 +101,7 @@ def _zero(annotation: Any) -> Any:
 def _zero_of_type(annotation: Any) -> Any:
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
-            return skeleton(annotation)
+            return _skeleton(annotation)
         if issubclass(annotation, bool):
             return False
         if issubclass(annotation, (int, float)):
