@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from .._defaults import deep_merge
 from .._errors import bad_request, not_found, openai_error
-from .._handlers import build_object
+from .._handlers import build_object, updated
 from .._sse import dump_model
 from .._state import Collection, StateStore, register_collection
 from ._items import conversation_items, find_item, item_dicts
@@ -98,11 +98,10 @@ def _update(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     found = _conversation(ctx)
     if isinstance(found, httpx.Response):
         return found
-    # Metadata is replaced as a whole, as the API does.
-    updated = found.model_copy(update={"metadata": ctx.body.get("metadata") or {}})
-    updated = with_partial(updated, partial)
-    ctx.state.put(updated, "conversations")
-    return updated
+    changes = deep_merge({"metadata": ctx.body.get("metadata") or {}}, partial or {})
+    new = updated(found, changes)  # the shared update semantics: metadata replaced whole
+    ctx.state.put(new, "conversations")
+    return new
 
 
 def _delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
