@@ -122,7 +122,8 @@ def test_streamed_run_replays_and_seeds_its_run_messages_and_steps() -> None:
     assert sdk.beta.assistants.retrieve(assistant_id).name == "Math Tutor"
 
 
-@openai_responses.mock(cassette=POLLING)
+# Hybrid replay, chosen explicitly: what the cassette lacks falls through to the mock.
+@openai_responses.mock(cassette=POLLING, on_miss="mock")
 def test_a_test_grows_on_recorded_objects(openai_mock: OpenAIMock) -> None:
     sdk = client()
     assistant_id, thread_id = start_tutoring(sdk)

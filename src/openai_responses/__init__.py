@@ -4,6 +4,7 @@ OpenAI API plus record/replay cassettes, behind one router."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
@@ -15,7 +16,7 @@ from ._errors import (
     UnmockedRequestError,
     UnplayedInteractionsError,
 )
-from ._state import StateStore
+from ._state import Hooks, StateStore, connect
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock
@@ -25,6 +26,23 @@ if TYPE_CHECKING:
 # The engine (its endpoint table imports most of the openai SDK's types) loads on first use,
 # so that the pytest plugin costs nothing to test suites that never touch it.
 _LAZY = {"OpenAIMock": "_mock", "Route": "_routes", "ServedMock": "_serve", "serve": "_serve"}
+
+
+# The store imports no endpoint: it loads the table (which registers the collections) and
+# seeds from cassettes through these, on first use, so `StateStore()` works before any mock.
+def _load_table() -> object:
+    from . import _endpoints
+
+    return _endpoints
+
+
+def _seed_from_cassette(state: StateStore, path: Path) -> StateStore:
+    from ._seeding import seed_from_cassette
+
+    return seed_from_cassette(state, path)
+
+
+connect(Hooks(_load_table, _seed_from_cassette))
 
 
 def __getattr__(name: str) -> Any:

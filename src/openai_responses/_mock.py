@@ -11,16 +11,18 @@ import httpx
 import respx
 
 from . import _pipeline
-from ._endpoints import ENDPOINTS, Endpoint
+from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._errors import OpenAIMockError
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
 from ._session import CassetteSession, open_cassette
 from ._state import StateStore
 
-__all__ = ["DEFAULT_BASE_URL", "OpenAIMock"]
+__all__ = ["DEFAULT_BASE_URL", "ON_MISS", "OpenAIMock"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# What a request a replay-only cassette does not hold gets: an error, or the mock's answer.
+ON_MISS = ("fail", "mock")
 
 # The row behind requests no endpoint knows: answered by a cassette or not at all.
 UNROUTED = Endpoint("unrouted", "*", "/{path}", "stateless")
@@ -61,8 +63,12 @@ class OpenAIMock:
         *,
         cassette: str | Path | None = None,
         record_mode: str | None = None,
+        on_miss: str = "fail",
         **cassette_options: Any,
     ) -> None:
+        if on_miss not in ON_MISS:
+            raise ValueError(f"on_miss must be 'fail' or 'mock', not {on_miss!r}")
+        self.on_miss = on_miss
         self.base_url = base_url or DEFAULT_BASE_URL
         self.base = BaseURL.parse(self.base_url)
         self.state = state if state is not None else StateStore()
@@ -90,6 +96,13 @@ class OpenAIMock:
             return None
         route, params = found or (self._unrouted, {})
         return route.route, _pipeline.answer(self, route, request, params)
+
+    def answers_miss(self, ctx: Context) -> bool:
+        """Whether a request the cassette cannot answer falls through to the mock: what the
+        row lets the state answer, or (``on_miss="mock"``) every request a row routes."""
+        if ctx.endpoint is UNROUTED:
+            return False
+        return self.on_miss == "mock" or ctx.endpoint.state_may_answer(ctx)
 
     # -- used by the decorator and the pytest fixture --------------------------------------
     def __enter__(self) -> OpenAIMock:

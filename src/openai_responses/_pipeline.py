@@ -3,9 +3,10 @@
     1. override  — the route's ``.response`` was set
     2. cassette  — a recorded interaction matches and has not been played
     3. record    — the record mode allows it: send upstream for real, tee, save
-    4. state     — stateful routes answer from the StateStore
-    5. default   — stateless routes answer a default object; with a replay-only cassette
-                   in play an unmatched stateless request is a miss instead
+    4. state     — stateful routes answer from the StateStore, stateless ones a default
+                   object; with a replay-only cassette in play, only what the endpoint row
+                   lets the state answer (``_endpoints/_misses``), unless on_miss="mock"
+    5. miss      — anything else the cassette cannot answer: CassetteMismatchError
 
 Every step's answer goes through ``render`` (model -> JSON or SSE) and, for stateful routes,
 feeds the StateStore.
@@ -25,7 +26,7 @@ from ._conversion import from_httpx2_response, is_httpx2
 from ._endpoints import Answer, Context, MalformedBody
 from ._errors import InvalidMockResponseError, bad_request
 from ._handlers import handle, json_response
-from ._seeding import knows_objects, learn_exchange
+from ._seeding import learn_exchange
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock
@@ -54,12 +55,12 @@ def answer(
             # 3. record
             if session.may_record:
                 return session.record(request, on_recorded=lambda live: learn_exchange(ctx, live))
-            # 5. a request the cassette cannot answer is a miss, unless the state holds what
-            # it names (a test grown past its recording); a 404 would be a guess
-            if not knows_objects(ctx):
-                raise mock.fail(session.miss(request))
-        # 4. state, or 5. the default object
-        return without_delays(render(ctx, handle(ctx, None)))
+        # 4. state, or the default object: with a cassette in play, only what the row lets
+        # the state answer (objects the recording showed), or all with on_miss="mock"
+        if session is None or mock.answers_miss(ctx):
+            return without_delays(render(ctx, handle(ctx, None)))
+        # 5. miss
+        raise mock.fail(session.miss(request))
     except MalformedBody as error:
         return bad_request(str(error))
 

@@ -15,7 +15,15 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-__all__ = ["Collection", "Page", "StateStore", "paginate", "register_collection"]
+__all__ = [
+    "Collection",
+    "Hooks",
+    "Page",
+    "StateStore",
+    "connect",
+    "paginate",
+    "register_collection",
+]
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,8 @@ class StateStore:
         self._content: dict[tuple[str, str], bytes] = {}
         self._seq = itertools.count()
         self.extras: dict[str, Any] = {}  # per-area scratch space (run scripts, lifecycles)
-        from . import _endpoints  # noqa: F401 - loading the table registers the seeders
-
+        self._deleted: set[tuple[str, str]] = set()
+        _hooks.load_table()  # registers the collections and seeders, once
         for seed in _SEEDERS:
             seed(self)
 
@@ -95,13 +103,16 @@ class StateStore:
         if previous:
             links = {**previous.parents, **links}
         entries[object_id] = _Entry(obj, seq, links)
+        self._deleted.discard((spec.name, object_id))
         return obj
 
     def put_content(self, collection: str, object_id: str, content: bytes) -> None:
         self._content[(collection, object_id)] = content
 
     def delete(self, collection: str, object_id: str) -> bool:
-        """Delete one object and, recursively, everything that belongs to it."""
+        """Delete one object and, recursively, everything that belongs to it. The id is
+        remembered as deleted even when the store did not hold it (a recorded deletion)."""
+        self._deleted.add((collection, object_id))
         entry = self._data.get(collection, {}).pop(object_id, None)
         if entry is None:
             return False
@@ -120,6 +131,9 @@ class StateStore:
         if entry is None or any(entry.parents.get(k, v) != v for k, v in parents.items()):
             return None
         return entry.obj
+
+    def was_deleted(self, collection: str, object_id: str) -> bool:
+        return (collection, object_id) in self._deleted
 
     def content(self, collection: str, object_id: str) -> bytes | None:
         return self._content.get((collection, object_id))
@@ -193,9 +207,7 @@ class StateStore:
         """A store holding every stateful object a cassette's answers show, the latest
         snapshot winning: ``OpenAIMock(state=StateStore.from_cassette(path))`` starts a pure
         mock test from recorded objects. Seeds exactly as a replay does (``_seeding``)."""
-        from ._seeding import seed_from_cassette  # the endpoint table imports this module
-
-        return seed_from_cassette(cls(), Path(path))
+        return _hooks.seed_from_cassette(cls(), Path(path))
 
     def seed(self, objects: Iterable[BaseModel]) -> StateStore:
         for obj in objects:
@@ -253,3 +265,26 @@ _SEEDERS: list[Callable[[StateStore], None]] = []
 
 def register_seeder(seeder: Callable[[StateStore], None]) -> None:
     _SEEDERS.append(seeder)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the store calls back into: the endpoint table (which registers the collections
+    and seeders when it loads) and the seeding from a cassette. Both live above this
+    module; the package connects them (``openai_responses/__init__``), so that the store
+    imports no endpoint and no cassette."""
+
+    load_table: Callable[[], object]
+    seed_from_cassette: Callable[[StateStore, Path], StateStore]
+
+
+def _unconnected(*args: object) -> Any:
+    raise RuntimeError("openai_responses._state is used before the package connected it")
+
+
+_hooks = Hooks(_unconnected, _unconnected)
+
+
+def connect(hooks: Hooks) -> None:
+    global _hooks
+    _hooks = hooks

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pydantic
 from openai.types.conversations import ConversationItem
 from openai.types.responses import ResponseItem
 from pydantic import BaseModel, TypeAdapter
@@ -18,13 +19,26 @@ from pydantic import BaseModel, TypeAdapter
 from .._defaults import new_id
 from .._sse import dump_model
 from .._state import StateStore
+from ._table import Context, MalformedBody
 
-__all__ = ["INPUT_ITEMS", "conversation_items", "find_item", "item_dicts", "response_items"]
+__all__ = [
+    "INPUT_ITEMS",
+    "conversation_items",
+    "find_item",
+    "guessed",
+    "item_dicts",
+    "request_items",
+    "response_items",
+    "valid_only",
+]
 
 # StateStore.extras key: response id -> that response's input items, in request order. Kept
 # outside a collection because one item (an output sent back as input) may belong to several
 # responses, and a collection keys objects by id alone.
 INPUT_ITEMS = "responses.input_items"
+# StateStore.extras key: (collection, id) of items seeded with ids the seeding made up (a
+# request's items carry none); a complete recorded listing of their parent replaces them.
+_GUESSED = "items.guessed"
 
 _RESPONSE_ITEM: TypeAdapter[Any] = TypeAdapter(ResponseItem)
 _CONVERSATION_ITEM: TypeAdapter[Any] = TypeAdapter(ConversationItem)
@@ -103,3 +117,32 @@ def find_item(state: StateStore, item_id: str) -> dict[str, Any] | None:
         if getattr(candidate, "id", None) == item_id:
             return dict(dump_model(candidate))
     return None
+
+
+# -- seeding: the items a recorded request sent --------------------------------------------
+def request_items(ctx: Context, field: str) -> list[dict[str, Any]]:
+    """The request's ``input``/``items`` as complete item dicts; [] when they cannot be read."""
+    try:
+        body = ctx.body
+        return item_dicts(body.get(field), lambda item_id: find_item(ctx.state, item_id))
+    except (MalformedBody, ValueError, TypeError):
+        return []
+
+
+def guessed(state: StateStore) -> set[tuple[str, str]]:
+    made_up: set[tuple[str, str]] = state.extras.setdefault(_GUESSED, set())
+    return made_up
+
+
+def valid_only(
+    items: list[dict[str, Any]], validate: Callable[[list[dict[str, Any]]], list[BaseModel]]
+) -> list[BaseModel]:
+    """Each item as its SDK type; one the type rejects is left out rather than failing all
+    (seeding is best effort and never fails a replay)."""
+    kept: list[BaseModel] = []
+    for item in items:
+        try:
+            kept += validate([item])
+        except (pydantic.ValidationError, ValueError):
+            continue
+    return kept

@@ -13,6 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from .._multipart import Form, parse_multipart
+from ._misses import Rule, rule_for
 
 if TYPE_CHECKING:
     from .._state import StateStore
@@ -23,6 +24,10 @@ Kind = Literal["create", "retrieve", "update", "delete", "list", "content", "act
 
 # What a handler returns: an openai object, a JSON-able dict, or a finished HTTP response.
 Answer = BaseModel | dict[str, Any] | httpx.Response
+
+
+# Query parameters that do not narrow a listing (anything else, e.g. ``run_id``, filters it).
+_NOT_FILTERS = frozenset({"order", "limit", "include", "include[]"})
 
 
 class MalformedBody(ValueError):
@@ -52,10 +57,20 @@ class Endpoint:
     # Extra methods of the row's route, as (name, function(route, *args, **kwargs)): e.g.
     # ``openai_mock.responses.create.script(...)``. Functions keep their state per mock.
     helpers: tuple[tuple[str, Callable[..., Any]], ...] = ()
+    # Whether the StateStore may answer a request a replay-only cassette does not hold;
+    # None: the rule of the row's kind (``_misses``).
+    state_answers: Rule | None = None
+    # Seeding hands this each JSON object (or listing) an answer of the row shows; True when
+    # the area took it in itself, False to let the generic seeding store it (``_seeding``).
+    learn: Callable[[Context, dict[str, Any]], bool] | None = None
 
     @property
     def stateful(self) -> bool:
         return self.collection is not None
+
+    def state_may_answer(self, ctx: Context) -> bool:
+        """Whether the state knows enough to answer ``ctx`` as the service would."""
+        return (self.state_answers or rule_for(self))(ctx)
 
     @cached_property
     def path_regex(self) -> str:
@@ -117,6 +132,14 @@ class Context:
     @property
     def parent_links(self) -> dict[str, str]:
         return {collection: self.params[param] for param, collection in self.endpoint.parents}
+
+    @property
+    def lists_every_child(self) -> bool:
+        """A first, unfiltered page of a parent's children: with ``has_more`` false, that
+        page is all of them."""
+        narrowed = any(key not in _NOT_FILTERS for key in self.query)
+        cursor = "after" in self.query or "before" in self.query
+        return bool(self.endpoint.parents) and not (narrowed or cursor)
 
     @property
     def wants_stream(self) -> bool:

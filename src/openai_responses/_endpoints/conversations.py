@@ -24,10 +24,17 @@ from .._errors import bad_request, not_found, openai_error
 from .._handlers import build_object, updated
 from .._sse import dump_model
 from .._state import Collection, StateStore, register_collection
-from ._items import conversation_items, find_item, item_dicts
+from ._items import conversation_items, find_item, guessed, item_dicts, request_items, valid_only
 from ._table import Answer, Context, Endpoint
 
-__all__ = ["ENDPOINTS", "append_items", "conversation_not_found", "invalid_items", "with_partial"]
+__all__ = [
+    "ENDPOINTS",
+    "append_items",
+    "conversation_not_found",
+    "invalid_items",
+    "learn_items",
+    "with_partial",
+]
 
 register_collection(Collection("conversations", Conversation))
 # Items are a union of types; Message (the commonest) is the one `put(obj)` dispatches on.
@@ -60,6 +67,36 @@ def with_partial(obj: BaseModel, partial: dict[str, Any] | None) -> BaseModel:
     if not partial:
         return obj
     return type(obj).model_validate(deep_merge(dump_model(obj), partial))
+
+
+# -- seeding from recorded answers (see _seeding) ----------------------------------------------
+def learn_items(
+    state: StateStore, conversation_id: str, dicts: list[dict[str, Any]], made_up: bool = False
+) -> None:
+    """Recorded items into the conversation; ``made_up``: their ids are the seeding's own,
+    to be replaced by the service's when a complete recorded listing shows them."""
+    for item in valid_only(dicts, conversation_items):
+        state.put(item, "conversation_items", conversations=conversation_id)
+        if made_up:
+            guessed(state).add(("conversation_items", str(getattr(item, "id", ""))))
+
+
+def _learn_created(ctx: Context, data: dict[str, Any]) -> bool:
+    # The service adds the creating request's ``items``; the answer does not list them.
+    conversation_id = str(data.get("id"))
+    if data.get("object") != "conversation" or ctx.state.get("conversations", conversation_id):
+        return False
+    if ctx.state.learn(data):
+        learn_items(ctx.state, conversation_id, request_items(ctx, "items"), made_up=True)
+    return True
+
+
+def _learn_item(ctx: Context, data: dict[str, Any]) -> bool:
+    # Items carry no ``object`` literal (nor their conversation's id): the path says both.
+    if "object" in data:
+        return False
+    learn_items(ctx.state, ctx.params["conversation_id"], [data])
+    return True
 
 
 # -- handlers --------------------------------------------------------------------------------
@@ -189,6 +226,7 @@ ENDPOINTS = (
         id_prefix="conv_",
         defaults=_defaults,
         handler=_create,
+        learn=_learn_created,
     ),
     Endpoint(
         "conversations.retrieve",
@@ -230,6 +268,7 @@ ENDPOINTS = (
         "item",
         parents=_PARENT,
         handler=_items_create,
+        learn=_learn_item,
     ),
     Endpoint(
         "conversations.items.list",
@@ -241,6 +280,7 @@ ENDPOINTS = (
         "item",
         parents=_PARENT,
         handler=_items_list,
+        learn=_learn_item,
     ),
     Endpoint(
         "conversations.items.retrieve",
@@ -252,6 +292,7 @@ ENDPOINTS = (
         "item",
         parents=_PARENT,
         handler=_items_retrieve,
+        learn=_learn_item,
     ),
     Endpoint(
         "conversations.items.delete",

@@ -26,6 +26,7 @@ from .._errors import bad_request, openai_error
 from .._handlers import build_object
 from .._schema_example import example_for_schema
 from .._state import Collection, StateStore, register_collection, register_seeder
+from ._misses import never
 from ._table import Answer, Context, Endpoint
 
 register_collection(Collection("files", FileObject))
@@ -348,7 +349,17 @@ ENDPOINTS = (
         defaults=_moderation_defaults,
         echo=False,
     ),
-    Endpoint("models.list", "GET", "/models", "list", Model, "models", handler=_model_list),
+    # The built-in model list is the mock's invention: a replay never answers from it.
+    Endpoint(
+        "models.list",
+        "GET",
+        "/models",
+        "list",
+        Model,
+        "models",
+        handler=_model_list,
+        state_answers=never,
+    ),
     Endpoint(
         "models.retrieve",
         "GET",
@@ -358,6 +369,7 @@ ENDPOINTS = (
         "models",
         "model",
         handler=_model_retrieve,
+        state_answers=never,
     ),
     Endpoint(
         "models.delete",
@@ -368,6 +380,7 @@ ENDPOINTS = (
         "models",
         "model",
         handler=_model_delete,
+        state_answers=never,
     ),
     Endpoint(
         "files.create",

@@ -24,10 +24,23 @@ from .._errors import bad_request, openai_error
 from .._handlers import build_object
 from .._sse import dump_model, encode_event
 from .._state import Collection, StateStore, paginate, register_collection
-from ._items import INPUT_ITEMS, find_item, item_dicts, response_items
+from ._items import (
+    INPUT_ITEMS,
+    find_item,
+    item_dicts,
+    request_items,
+    response_items,
+    valid_only,
+)
 from ._responses_script import Turn, next_turn, output_items, script
 from ._table import Answer, Context, Endpoint
-from .conversations import append_items, conversation_not_found, invalid_items, with_partial
+from .conversations import (
+    append_items,
+    conversation_not_found,
+    invalid_items,
+    learn_items,
+    with_partial,
+)
 from .core import estimate_tokens
 
 __all__ = ["ENDPOINTS"]
@@ -250,8 +263,7 @@ def _delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     response_id = ctx.params["response_id"]
     if not ctx.state.delete("responses", response_id):
         return _not_found(response_id)
-    _stored_inputs(ctx.state).pop(response_id, None)
-    ctx.state.extras.get(_PENDING, {}).pop(response_id, None)
+    _forget(ctx.state, response_id)
     answer: dict[str, Any] = deep_merge(
         {"id": response_id, "object": "response", "deleted": True}, partial or {}
     )
@@ -310,12 +322,61 @@ def _compact(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     return CompactedResponse.model_validate(deep_merge(answer, partial or {}))
 
 
+# -- seeding from recorded answers (see _seeding) ---------------------------------------------
+def _learn(ctx: Context, data: dict[str, Any]) -> bool:
+    if data.get("deleted") is True:  # its input items go with it; the store deletes the rest
+        _forget(ctx.state, str(data.get("id")))
+        return False
+    if data.get("object") != "response":
+        return False
+    # ``store: false`` responses cannot be retrieved from the service either.
+    if (data.get("store") is not False or data.get("background")) and ctx.state.learn(data):
+        _learned(ctx, data)
+    return True
+
+
+def _learned(ctx: Context, data: dict[str, Any]) -> None:
+    state, response_id = ctx.state, str(data["id"])
+    # A response the recording shows is no longer the mock's to drive.
+    state.extras.get(_PENDING, {}).pop(response_id, None)
+    inputs = _stored_inputs(state)
+    if response_id not in inputs and ctx.endpoint.sdk == "responses.create":
+        # Its input items are its creating request's ``input``, the first time it is seen.
+        inputs[response_id] = valid_only(request_items(ctx, "input"), response_items)
+    conversation = data.get("conversation")
+    if isinstance(conversation, dict) and data.get("status") in ("completed", "incomplete"):
+        # The service appends the turn to the conversation, as ``_finish`` does here.
+        conversation_id = str(conversation.get("id"))
+        turn = [dump_model(item) for item in inputs.get(response_id, [])]
+        learn_items(state, conversation_id, turn, made_up=True)
+        learn_items(state, conversation_id, data.get("output") or [])
+
+
+def _learn_input_items(ctx: Context, listing: dict[str, Any]) -> bool:
+    # The listed items carry the ids the service gave the input, which the request lacked.
+    if listing.get("object") != "list":
+        return False
+    if ctx.lists_every_child and not listing.get("has_more"):
+        items = [item for item in listing.get("data") or [] if isinstance(item, dict)]
+        if ctx.query.get("order") != "asc":
+            items.reverse()  # pages default to newest first
+        _stored_inputs(ctx.state)[ctx.params["response_id"]] = valid_only(items, response_items)
+    return True
+
+
+def _forget(state: StateStore, response_id: str) -> None:
+    _stored_inputs(state).pop(response_id, None)
+    state.extras.get(_PENDING, {}).pop(response_id, None)
+
+
 _ONE = "/responses/{response_id}"
 
 
 def _row(sdk: str, *args: Any, also: tuple[str, ...] = (), **kwargs: Any) -> Endpoint:
     # Every row answers ``client.beta.responses`` too: same paths, with ``?beta=true``.
-    return Endpoint(sdk, *args, **{**kwargs, "aliases": (f"beta.{sdk}", *also)})
+    # Recorded answers of every row are seeded the Responses way (``_learn``).
+    extra = {"aliases": (f"beta.{sdk}", *also), "learn": _learn}
+    return Endpoint(sdk, *args, **{**extra, **kwargs})
 
 
 ENDPOINTS = (
@@ -373,6 +434,7 @@ ENDPOINTS = (
         None,
         parents=(("response_id", "responses"),),
         handler=_input_items,
+        learn=_learn_input_items,
     ),
     _row(
         "responses.input_tokens.count",

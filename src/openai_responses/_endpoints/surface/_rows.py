@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..._state import Collection, register_collection
+from .._misses import Rule
 from .._table import Answer, Context, Endpoint, Kind
 from . import _kinds
 
@@ -60,6 +61,7 @@ def row(
     required: tuple[str, ...] = (),
     streams: bool = False,
     pages: bool = False,  # a POST answering a page of ``spec`` objects (search, activate)
+    state_answers: Rule | None = None,
 ) -> Endpoint | None:
     resolved = model(spec) if spec else None
     if spec and resolved is None:
@@ -78,6 +80,7 @@ def row(
         defaults=_kinds.with_path_echo(defaults),
         handler=handler or _kinds.default_handler(kind, collection, resolved, streams, pages),
         aliases=aliases,
+        state_answers=state_answers,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from ..._defaults import new_id
+from .._misses import never
 from .._table import Answer, Context
 from ._kinds import POLL_HEADERS, Lifecycle, json_answer, stored, stored_action
 from ._rows import collection, row, rows
@@ -167,6 +168,7 @@ ENDPOINTS = rows(
         "fine_tuning_jobs",
         noun="job",
         handler=_checkpoints,
+        state_answers=never,  # made up from the job's status, not recorded
     ),
     row(
         "fine_tuning.jobs.create",
@@ -197,6 +199,7 @@ ENDPOINTS = rows(
         "fine_tuning_jobs",
         noun="job",
         handler=_events,
+        state_answers=never,  # made up from the job's status, not recorded
     ),
     row(
         "fine_tuning.jobs.pause",
