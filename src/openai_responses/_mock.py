@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import respx
@@ -63,7 +63,7 @@ class OpenAIMock:
         *,
         cassette: str | Path | None = None,
         record_mode: str | None = None,
-        on_miss: str = "fail",
+        on_miss: Literal["fail", "mock"] = "fail",
         **cassette_options: Any,
     ) -> None:
         if on_miss not in ON_MISS:

@@ -60,7 +60,8 @@ def _recording_plugin_defines_flag(pluginmanager: pytest.PytestPluginManager) ->
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "openai_mock(base_url=None, cassette=None, record_mode=None, **options): "
+        "openai_mock(base_url=None, cassette=None, record_mode=None, on_miss='fail', "
+        "**options): "
         "options of the openai_mock fixture",
     )
     config.stash[_PREVIOUS] = dataclasses.replace(SETTINGS)  # nested runs (pytester) restore it
