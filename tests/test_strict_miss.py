@@ -193,6 +193,15 @@ def test_sdk_creates_miss_in_replay(unrelated: Path, mode: str) -> None:
             mock.failures.clear()
 
 
+async def test_async_sdk_creates_miss_in_replay(unrelated: Path) -> None:
+    with OpenAIMock(cassette=unrelated):
+        client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0)
+        with pytest.raises(CassetteMismatchError):
+            await client.responses.create(model="gpt-4o", input="Hi")
+        with pytest.raises(CassetteMismatchError):
+            await client.beta.threads.create()
+
+
 def test_sdk_creates_answer_from_the_mock_with_on_miss_mock(unrelated: Path) -> None:
     with OpenAIMock(cassette=unrelated, on_miss="mock"):
         client = sdk()
@@ -389,11 +398,14 @@ def test_a_drifted_pydantic_ai_request_is_a_mismatch() -> None:
 def test_the_store_imports_no_endpoint() -> None:
     source = Path(openai_responses._state.__file__).read_text()
     imported = [
-        node.module or ""
+        f"{'.' * node.level}{node.module or ''}:{','.join(a.name for a in node.names)}"
+        if isinstance(node, ast.ImportFrom)
+        else ",".join(a.name for a in node.names)
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.ImportFrom) and node.level > 0
+        if isinstance(node, (ast.Import, ast.ImportFrom))
     ]
-    assert imported == []
+    above = ("_endpoints", "_seeding", "_cassette", "_session", "_mock", "_pipeline")
+    assert [line for line in imported if any(name in line for name in above)] == []
 
 
 def test_a_store_built_before_any_mock_knows_every_collection() -> None:
