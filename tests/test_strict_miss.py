@@ -358,6 +358,33 @@ def test_hybrid_replay_answers_the_unsettled_from_the_mock(tmp_path: Path) -> No
             client.beta.assistants.retrieve("asst_other")
 
 
+def test_file_content_answers_only_when_the_recording_sent_the_bytes(tmp_path: Path) -> None:
+    uploaded = {"id": "file-up", "object": "file", "bytes": 5, "created_at": 1}
+    uploaded |= {"filename": "a.txt", "purpose": "assistants", "status": "processed"}
+    boundary = "recorded-boundary"
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
+        f'assistants\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n'
+    )
+    upload = interaction("POST", "/files", uploaded)
+    upload["request"] |= {
+        "body": form,
+        "headers": {"Content-Type": [f"multipart/form-data; boundary={boundary}"]},
+    }
+    seen = {**uploaded, "id": "file-seen"}
+    path = write_cassette(
+        tmp_path / "files.yaml", upload, interaction("GET", "/files/file-seen", seen)
+    )
+    with OpenAIMock(cassette=path) as mock:
+        client = sdk()
+        client.files.create(file=("a.txt", b"hello", "text/plain"), purpose="assistants")
+        client.files.retrieve("file-seen")
+        assert client.files.content("file-up").content == b"hello"  # the recorded upload
+        # Known, but its bytes were never seen: an empty answer would be made up.
+        assert misses(mock, lambda: client.files.content("file-seen"))
+
+
 # -- a real project's replayed Responses test, drifted ------------------------------------------
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus absent: {CORPUS}")
 @pytest.mark.parametrize("mode", REPLAY_ONLY)

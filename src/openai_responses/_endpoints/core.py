@@ -27,7 +27,7 @@ from .._handlers import build_object
 from .._schema_example import example_for_schema
 from .._state import Collection, StateStore, register_collection, register_seeder
 from ._misses import never
-from ._table import Answer, Context, Endpoint
+from ._table import Answer, Context, Endpoint, MalformedBody
 
 register_collection(Collection("files", FileObject))
 register_collection(Collection("chat_completions", ChatCompletion, sort_key="created"))
@@ -292,6 +292,18 @@ def _file_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     return obj
 
 
+def _learn_upload(ctx: Context, data: dict[str, Any]) -> bool:
+    # A recorded upload's bytes are the file's content, as the service keeps them: a replay
+    # may then answer ``files.content`` from the state.
+    try:
+        upload = ctx.form.files.get("file") if ctx.form else None
+    except MalformedBody:
+        upload = None
+    if upload is not None and data.get("object") == "file" and "id" in data:
+        ctx.state.put_content("files", str(data["id"]), upload.content)
+    return False  # the file object itself is stored the generic way
+
+
 def _files_where(ctx: Context) -> Any:
     purpose = ctx.query.get("purpose")
     return (lambda f: getattr(f, "purpose", None) == purpose) if purpose else None
@@ -391,6 +403,7 @@ ENDPOINTS = (
         "files",
         "file",
         handler=_file_create,
+        learn=_learn_upload,
     ),
     Endpoint("files.retrieve", "GET", "/files/{file_id}", "retrieve", FileObject, "files", "file"),
     Endpoint(
