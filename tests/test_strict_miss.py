@@ -358,6 +358,34 @@ def test_hybrid_replay_answers_the_unsettled_from_the_mock(tmp_path: Path) -> No
             client.beta.assistants.retrieve("asst_other")
 
 
+def test_a_stream_cut_mid_message_leaves_the_message_unsettled(tmp_path: Path) -> None:
+    run = {"id": "run_1", "object": "thread.run", "created_at": 1, "thread_id": "thread_1"}
+    run |= {"assistant_id": "asst_1", "status": "in_progress", "model": "gpt-4o", "tools": []}
+    message = {"id": "msg_1", "object": "thread.message", "created_at": 1, "role": "assistant"}
+    message |= {"thread_id": "thread_1", "status": "in_progress", "content": [], "metadata": {}}
+    delta = {"id": "msg_1", "object": "thread.message.delta", "delta": {"content": []}}
+    events = [("thread.run.created", run), ("thread.message.created", message)]
+    events += [("thread.message.delta", delta)]
+    stream = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+    thread = {"id": "thread_1", "object": "thread", "created_at": 1, "metadata": {}}
+    recorded = interaction("POST", "/threads/thread_1/runs", {}, {"assistant_id": "asst_1"})
+    recorded["request"]["body"] = json.dumps({"assistant_id": "asst_1", "stream": True})
+    recorded["response"]["headers"] = {"Content-Type": ["text/event-stream"]}
+    recorded["response"]["body"] = {"string": stream}
+    path = write_cassette(
+        tmp_path / "cut.yaml", interaction("POST", "/threads", thread, {}), recorded
+    )
+    with OpenAIMock(cassette=path) as mock:
+        client = sdk()
+        client.beta.threads.create()
+        seen = list(client.beta.threads.runs.create("thread_1", assistant_id="asst_1", stream=True))
+        assert [event.event for event in seen][-1] == "thread.message.delta"
+        # The message was last seen being written: how it ended only the service knows.
+        messages = client.beta.threads.messages
+        assert misses(mock, lambda: messages.retrieve("msg_1", thread_id="thread_1"))
+        assert misses(mock, lambda: messages.list("thread_1"))
+
+
 def test_file_content_answers_only_when_the_recording_sent_the_bytes(tmp_path: Path) -> None:
     uploaded = {"id": "file-up", "object": "file", "bytes": 5, "created_at": 1}
     uploaded |= {"filename": "a.txt", "purpose": "assistants", "status": "processed"}

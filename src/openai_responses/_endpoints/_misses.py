@@ -51,8 +51,9 @@ _IN_PROGRESS = "misses.in_progress"
 
 
 def note_snapshot(state: StateStore, data: dict[str, Any]) -> None:
-    """Seeding tells each recorded object it stores: is it a snapshot of work in progress?"""
-    if "id" not in data:
+    """Seeding tells each recorded object it stores: is it a snapshot of work in progress?
+    Objects without a status say nothing (a ``thread.message.delta`` is no snapshot)."""
+    if "id" not in data or "status" not in data:
         return
     unsettled: set[str] = state.extras.setdefault(_IN_PROGRESS, set())
     if data.get("status") in IN_PROGRESS:
