@@ -66,13 +66,15 @@ session.close(failed=False)
 """
 )
 
-# Two tests, so xdist's load scheduling sends one to each worker; each records one request
-# into a cassette per mode, meeting the other test while both sessions are open.
+# Fewer tests than twice the workers: xdist's load scheduling deals them round-robin, so alpha
+# and beta run on different workers; each records one request into a cassette per mode,
+# meeting the other while both sessions are open.
 XDIST_TESTS = (
     MEET
     + """
 import os
 import openai
+import pytest
 from openai_responses import OpenAIMock
 
 URL = os.environ["SAVE_TEST_URL"]
@@ -93,6 +95,16 @@ def test_alpha():
 
 def test_beta():
     record_in_each_mode("beta")
+
+
+# Third: round-robin scheduling runs it on alpha's worker, after alpha.
+@pytest.mark.openai_mock(
+    base_url=URL, cassette="failed.yaml", record_mode="once", record_on_exception=False
+)
+def test_fails_after_recording(openai_mock):
+    client = openai.OpenAI(api_key="sk-xdist-key-0123456789", base_url=URL, max_retries=0)
+    client.embeddings.create(model="text-embedding-3-small", input="not kept")
+    raise AssertionError("fails on purpose")
 """
 )
 
@@ -147,8 +159,9 @@ def test_xdist_workers_recording_one_cassette_all_land(
     done = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed" in done.stdout
+    assert "1 failed, 2 passed" in done.stdout, done.stdout + done.stderr
+    assert "fails on purpose" in done.stdout
+    assert not (cassettes / "failed.yaml").exists()  # the marker's record_on_exception=False
 
     assert sorted(inputs(cassettes / "once.yaml")) == ["alpha", "beta"]
     assert inputs(cassettes / "new_episodes.yaml")[0] == "earlier"
