@@ -84,5 +84,22 @@ def openai_mock(request: pytest.FixtureRequest) -> Iterator[OpenAIMock]:
 
     marker = request.node.get_closest_marker("openai_mock")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    with OpenAIMock(**options) as mock:
+    mock = OpenAIMock(**options).__enter__()
+    try:
         yield mock
+    finally:
+        # A fixture does not see the test's exception; the mock must (record_on_exception,
+        # and an ``all`` re-recording of a failed test never replaces the cassette).
+        error = request.node.stash.get(_TEST_ERROR, None)
+        mock.__exit__(type(error) if error else None, error, error and error.__traceback__)
+
+
+_TEST_ERROR = pytest.StashKey[BaseException]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    if call.when != "call" or call.excinfo is None:
+        return
+    if not call.excinfo.errisinstance(pytest.skip.Exception):
+        item.stash[_TEST_ERROR] = call.excinfo.value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextvars
 import gc
 import os
+import re
+import sys
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -25,11 +27,10 @@ from ._cassette import (
     Matcher,
     RecordFilters,
     interaction_from_exchange,
-    load_cassette,
     request_summary,
     response_to_httpx,
-    save_cassette,
 )
+from ._cassette._merge import Snapshot, save_merged
 from ._errors import CassetteMismatchError, UnplayedInteractionsError
 from ._interception import PASSTHROUGH, Upstream, current_upstream
 
@@ -73,6 +74,8 @@ class CassetteOptions:
     allow_playback_repeats: bool = False
     # What to do at exit about recorded interactions the test never played.
     unplayed: Literal["ignore", "warn", "fail"] = "ignore"
+    # vcrpy's option: when the test raised, False writes nothing recorded in the session.
+    record_on_exception: bool = True
 
 
 @dataclass
@@ -117,16 +120,18 @@ class CassetteSession:
     def __init__(self, path: Path, options: CassetteOptions) -> None:
         self.path = path
         self.options = options
-        self.existed = path.exists()
-        recorded = load_cassette(path) if self.existed and options.record_mode != "all" else []
+        # The file as loaded: at save, what others wrote since is told apart from it.
+        self._loaded = Snapshot.read(path)
+        self.existed = self._loaded.raw is not None
+        recorded = self._loaded.interactions() if options.record_mode != "all" else []
         self.index = InteractionIndex(
             recorded,
             ignore_json_paths=options.ignore_json_paths,
             match_on=options.match_on,
             allow_playback_repeats=options.allow_playback_repeats,
         )
-        self._kept = recorded  # what the saved file starts with
         self.new: list[Interaction] = []
+        self.closed = False
         self._secrets: set[str] = set()
         self._frozen = _freeze_if_large(len(recorded))
 
@@ -173,11 +178,22 @@ class CassetteSession:
             send = upstream.asend
 
             async def send_async() -> httpx.Response:
-                return _tee(await send(), keep)
+                return _tee(await send(), keep, self._may_drain)
 
             return send_async()
         assert upstream.send is not None
-        return _tee(upstream.send(), keep)
+        return _tee(upstream.send(), keep, self._may_drain)
+
+    def _may_drain(self) -> bool:
+        """Whether a stream closed before its end is read to the end and kept.
+
+        Yes when its consumer simply stopped (a ``break``: it may stop at the same place on
+        replay); no while an exception is on its way (the test aborted: close the upstream at
+        once rather than wait for a slow stream) or once the session is over (nobody saves).
+        """
+        in_flight = sys.exc_info()[1]
+        aborted = in_flight is not None and not isinstance(in_flight, GeneratorExit)
+        return not (aborted or self.closed)
 
     def _remember_credentials(self, request: httpx.Request) -> None:
         for name in ("authorization", "api-key"):
@@ -189,19 +205,22 @@ class CassetteSession:
     # -- at exit --------------------------------------------------------------------------
     def save(self, *, failed: bool) -> None:
         """Write what was recorded; never lose an existing cassette to a failed test."""
-        if not self.new:
+        if not self.new or (failed and not self.options.record_on_exception):
             return
-        if failed and self.existed and self.options.record_mode == "all":
+        rewrite = self.options.record_mode == "all"
+        if failed and self.existed and rewrite:
             return  # the partial re-recording would replace a complete cassette
-        interactions = self.new if self.options.record_mode == "all" else [*self._kept, *self.new]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         secrets = {*self._secrets, os.environ.get("OPENAI_API_KEY", "")} - {""}
-        save_cassette(self.path, interactions, secrets=sorted(secrets))
+        # Merged under the file's lock with what other sessions saved since this one loaded.
+        save_merged(
+            self.path, self._loaded, self.new, replace_loaded=rewrite, secrets=sorted(secrets)
+        )
 
     def close(self, *, failed: bool) -> UnplayedInteractionsError | None:
         """Save, then judge unplayed interactions as the options say."""
         if self._frozen:
             gc.unfreeze()
+        self.closed = True
         self.save(failed=failed)
         unplayed = self.index.unplayed()
         if not unplayed or self.options.unplayed == "ignore":
@@ -254,12 +273,20 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
     """Relays the upstream's raw bytes as they arrive and keeps a copy for the cassette.
 
     The SDK stops reading a stream at ``data: [DONE]`` and closes it; closing drains what is
-    left so that the recording is whole. A stream that breaks off is never kept.
+    left (the end of the body) so that the recording is whole. A stream closed before that is
+    drained only if ``may_drain()`` says so; otherwise, like a stream that breaks off, it is
+    closed at once and never kept.
     """
 
-    def __init__(self, response: httpx.Response, keep: Callable[[httpx.Response, bytes], None]):
+    def __init__(
+        self,
+        response: httpx.Response,
+        keep: Callable[[httpx.Response, bytes], None],
+        may_drain: Callable[[], bool],
+    ):
         self._response = response
         self._keep = keep
+        self._may_drain = may_drain
         self._chunks: list[bytes] = []
         self._sync: Iterator[bytes] | None = None
         self._async: AsyncIterator[bytes] | None = None
@@ -281,7 +308,7 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def close(self) -> None:
         try:
-            if not self._kept:
+            if self._draining():
                 self._chunks.extend(self._sync or self._response.stream)  # type: ignore[arg-type]
                 self._finish()
         except Exception:  # httpcore and httpcore2 raise their own error types
@@ -291,7 +318,7 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         try:
-            if not self._kept:
+            if self._draining():
                 rest = self._async or aiter(self._response.stream)  # type: ignore[arg-type]
                 self._chunks.extend([chunk async for chunk in rest])
                 self._finish()
@@ -300,16 +327,30 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
         finally:
             await self._response.aclose()
 
+    def _draining(self) -> bool:
+        if self._kept:
+            return False
+        ended = _DONE.search(b"".join(self._chunks)[-64:]) is not None
+        return ended or self._may_drain()
+
     def _finish(self) -> None:
         if not self._kept:
             self._kept = True
             self._keep(self._response, b"".join(self._chunks))
 
 
-def _tee(response: httpx.Response, keep: Callable[[httpx.Response, bytes], None]) -> httpx.Response:
+# The SSE end marker (chat, completions, assistants): what follows it is only the body's end.
+_DONE = re.compile(rb"^data: ?\[DONE\]", re.MULTILINE)
+
+
+def _tee(
+    response: httpx.Response,
+    keep: Callable[[httpx.Response, bytes], None],
+    may_drain: Callable[[], bool],
+) -> httpx.Response:
     return httpx.Response(
         response.status_code,
         headers=response.headers.raw,
-        stream=_Tee(response, keep),
+        stream=_Tee(response, keep, may_drain),
         extensions=dict(response.extensions),
     )

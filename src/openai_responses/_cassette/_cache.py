@@ -55,9 +55,11 @@ def _entry(digest: str, size: int) -> Path | None:
 
 def get(raw: bytes) -> list[Interaction] | None:
     digest = _digest(raw)
-    if digest in _MEMORY:
-        _MEMORY.move_to_end(digest)
-        return list(_MEMORY[digest])
+    remembered = _MEMORY.get(digest)
+    if remembered is not None:
+        with contextlib.suppress(KeyError):  # another thread's save may have just evicted it
+            _MEMORY.move_to_end(digest)
+        return list(remembered)
     entry = _entry(digest, len(raw))
     if entry is None:
         return None

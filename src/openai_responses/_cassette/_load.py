@@ -36,11 +36,15 @@ class _FieldError(Exception):
 def load_cassette(path: Path) -> list[Interaction]:
     """Read a cassette. FileNotFoundError if absent, CassetteFormatError if unreadable."""
     path = Path(path)
-    raw = path.read_bytes()
+    return load_cassette_bytes(path.read_bytes(), str(path))
+
+
+def load_cassette_bytes(raw: bytes, name: str) -> list[Interaction]:
+    """Interactions of a cassette file's bytes (cached); `name` labels error messages."""
     cached = _cache.get(raw)
     if cached is not None:
         return cached
-    interactions = parse_cassette(raw, str(path))
+    interactions = parse_cassette(raw, name)
     _cache.put(raw, interactions)
     return interactions
 

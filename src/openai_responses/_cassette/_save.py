@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,7 +128,7 @@ def _secret_location(text: str, interactions: Sequence[Interaction], secret: str
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -140,6 +141,24 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete the temp files a killed save of `path` left behind.
+
+    Only safe while holding the cassette's lock: only the lock holder writes, so any temp
+    file of this cassette that exists then belongs to a save that died.
+    """
+    # mkstemp's random part has no dots: ".a.yaml.XXXX.tmp" never matches cassette "a.yaml.b".
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[^.]+" + re.escape(_TEMP_SUFFIX))
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if pattern.fullmatch(entry.name):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+_TEMP_SUFFIX = ".tmp"
 
 
 def _mode_for(path: Path) -> int:
