@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -64,10 +65,20 @@ class CassetteDumper(_BaseDumper):
     """
 
 
+# YAML readers turn these into (or treat them as) line breaks inside every style but
+# double-quoted, where the emitter escapes them (`\N`, `\L`, `\P`): a raw NEL in a literal
+# block reads back as "\n".
+_BREAK_LIKE = re.compile("[\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.Node:
-    # The emitter falls back to a quoted style by itself when a block scalar cannot hold the
-    # text (trailing spaces before a newline, control characters), so this is always safe.
-    style = "|" if "\n" in data else None
+    # Lossless by construction: a literal block is only asked for when every line break is
+    # "\n"; the emitter itself falls back to double-quoted for anything else a block cannot
+    # hold (tabs, "\r", control characters, trailing spaces), and double-quoted escapes all.
+    if _BREAK_LIKE.search(data):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
