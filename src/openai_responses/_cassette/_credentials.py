@@ -46,7 +46,7 @@ def is_credential_param(name: str) -> bool:
 
 # An OpenAI key as issued: `sk-`, `sk-proj-`, `sk-svcacct-`, `sk-admin-`, then 32+ random
 # base64url characters. Not preceded by a letter or digit ("task-..."); the tail may hold only
-# a few separators, so slugs ("sk-learn-tutorial-for-beginners") and placeholders
+# a few separators, so hyphenated slugs after an "sk-" and placeholders
 # ("sk-fake123", "sk-xxxx...") do not count.
 _KEY = re.compile(r"(?<![A-Za-z0-9])sk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{32,})")
 _KEY_BYTES = re.compile(_KEY.pattern.encode())
