@@ -350,3 +350,20 @@ def test_saved_cassettes_stay_loadable(tmp_path: Path) -> None:
     )
     save_cassette(cassette, [interaction])
     assert load_cassette(cassette) == [interaction]
+
+
+def test_gzip_bomb_body_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from openai_responses._cassette import _body
+
+    monkeypatch.setattr(_body, "MAX_DECODED_BODY", 1024 * 1024)  # keep the test's memory small
+    document = valid_document()
+    response = document["interactions"][0]["response"]
+    response["headers"]["Content-Encoding"] = ["gzip"]
+    response["body"]["string"] = gzip.compress(b"\0" * (4 * 1024 * 1024))
+    with pytest.raises(CassetteFormatError, match=r"bomb\.yaml: interaction 0: response body"):
+        parse_cassette(yaml.safe_dump(document).encode(), "bomb.yaml")
+    response["body"]["string"] = gzip.compress(b"{}") + gzip.compress(b" ")  # two members
+    (loaded,) = parse_cassette(yaml.safe_dump(document).encode(), "ok.yaml")
+    assert loaded.response.body == b"{} "

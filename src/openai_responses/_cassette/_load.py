@@ -19,7 +19,7 @@ import httpx
 import yaml
 
 from . import _cache
-from ._body import decode_body, unbase64_multipart
+from ._body import BodyTooLarge, decode_body, unbase64_multipart
 from ._model import (
     CassetteFormatError,
     Headers,
@@ -160,7 +160,10 @@ def _response(data: dict[str, Any]) -> RecordedResponse:
         body = _body_bytes(raw_body, "response body")
     else:  # vcrpy's legacy httpx format
         body = _body_bytes(data.get("content"), "response content")
-    headers, body = decode_body(headers, body)
+    try:
+        headers, body = decode_body(headers, body)
+    except BodyTooLarge as exc:
+        raise _FieldError(f"response body: {exc}") from None
     return RecordedResponse(status, reason, headers, body)
 
 
