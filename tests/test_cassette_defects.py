@@ -69,7 +69,12 @@ def with_field(path: tuple[str, ...], value: Any) -> bytes:
     return yaml.safe_dump(document).encode()
 
 
-_DELETE = object()
+class _Delete:
+    def __repr__(self) -> str:  # stable test ids across xdist workers
+        return "<deleted>"
+
+
+_DELETE = _Delete()
 
 BAD_FIELDS = [
     (("request", "uri"), "http://[::1", "uri"),
