@@ -5,6 +5,7 @@ the field; `cassette check` reports it (exit 2), `cassette show` prints it; noth
 from __future__ import annotations
 
 import copy
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -266,7 +267,33 @@ def assert_only_format_errors(raw: bytes) -> None:
         request = httpx.Request(interaction.request.method, interaction.request.url)
         index.nearest(request)
         response_to_httpx(interaction, request).read()
-    serialize_cassette(interactions)
+    # And it is written back without loss.
+    again = parse_cassette(serialize_cassette(interactions).encode(), "again.yaml")
+    assert len(again) == len(interactions)
+    for before, after in zip(interactions, again, strict=True):
+        assert same_interaction(before, after)
+
+
+def same_interaction(before: Interaction, after: Interaction) -> bool:
+    def headers(pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in pairs if k.lower() != "content-length"]
+
+    def body(data: bytes) -> Any:
+        try:
+            return ("json", json.dumps(json.loads(data), sort_keys=True))  # NaN-safe equality
+        except ValueError:
+            return ("bytes", data)
+
+    return (
+        before.request.method == after.request.method
+        and before.request.url == after.request.url
+        and headers(before.request.headers) == headers(after.request.headers)
+        and body(before.request.body) == body(after.request.body)
+        and (before.response.status, before.response.reason)
+        == (after.response.status, after.response.reason)
+        and headers(before.response.headers) == headers(after.response.headers)
+        and body(before.response.body) == body(after.response.body)
+    )
 
 
 @FUZZ
