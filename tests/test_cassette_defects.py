@@ -399,3 +399,17 @@ def test_gzip_bomb_body_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     response["body"]["string"] = gzip.compress(b"{}") + gzip.compress(b" ")  # two members
     (loaded,) = parse_cassette(yaml.safe_dump(document).encode(), "ok.yaml")
     assert loaded.response.body == b"{} "
+
+
+def test_bad_body_encoding_names_the_line_and_interaction() -> None:
+    raw = b"""interactions:
+- request: {method: GET, uri: 'https://h/a'}
+  response: {status: 200, body: {string: !!binary AAAA}}
+- request: {method: GET, uri: 'https://h/a'}
+  response: {status: 200, body: {string: !!binary "A=A="}}
+"""
+    with pytest.raises(CassetteFormatError) as raised:
+        parse_cassette(raw, "enc.yaml")
+    assert "enc.yaml" in str(raised.value)
+    assert "line 5" in str(raised.value) and "(interaction 1)" in str(raised.value)
+    assert "base64" in str(raised.value)

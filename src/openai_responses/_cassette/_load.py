@@ -90,6 +90,7 @@ def _parse_yaml(raw: bytes, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where += _interaction_at(raw, mark.line) if mark else ""
         raise CassetteFormatError(f"{name}: invalid YAML{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(f"{name}: invalid YAML: {exc}") from None
@@ -99,6 +100,13 @@ def _parse_yaml(raw: bytes, name: str) -> Any:
         raise CassetteFormatError(f"{name}: invalid YAML: nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `2024-13-45`, a huge !!int
         raise CassetteFormatError(f"{name}: invalid YAML value: {exc}") from None
+
+
+def _interaction_at(raw: bytes, line: int) -> str:
+    """" (interaction N)" for a vcrpy-style file, whose items start `- ` at column 0."""
+    lines = raw.split(b"\n", line + 1)[: line + 1]
+    count = sum(1 for text in lines if text.startswith(b"- "))
+    return f" (interaction {count - 1})" if count else ""
 
 
 def _interaction(item: Any) -> Interaction:
