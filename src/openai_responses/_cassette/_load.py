@@ -103,7 +103,7 @@ def _parse_yaml(raw: bytes, name: str) -> Any:
 
 
 def _interaction_at(raw: bytes, line: int) -> str:
-    """" (interaction N)" for a vcrpy-style file, whose items start `- ` at column 0."""
+    """ " (interaction N)" for a vcrpy-style file, whose items start `- ` at column 0."""
     lines = raw.split(b"\n", line + 1)[: line + 1]
     count = sum(1 for text in lines if text.startswith(b"- "))
     return f" (interaction {count - 1})" if count else ""
