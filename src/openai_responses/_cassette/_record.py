@@ -140,11 +140,16 @@ def _without_credential_params(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
+_ACCOUNT_IDS = frozenset({"openai-organization", "openai-project"})
+
+
 def credential_values(request: httpx.Request) -> set[str]:
     """Credentials a live request carries (headers, query): saving refuses to write them."""
     values: set[str] = set()
     for key, value in request.headers.items():
-        if is_credential_header(key):
+        # Organization and project ids are dropped from headers but are not secrets: answers
+        # (admin API, error messages) legitimately contain them.
+        if is_credential_header(key) and key.lower() not in _ACCOUNT_IDS:
             values.update((value.strip(), value.split(" ", 1)[-1].strip()))  # "Bearer <token>"
     for key, value in request.url.params.multi_items():
         if is_credential_param(key):
