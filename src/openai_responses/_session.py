@@ -31,6 +31,7 @@ from ._cassette import (
     response_to_httpx,
 )
 from ._cassette._merge import Snapshot, save_merged
+from ._cassette._record import credential_values
 from ._errors import CassetteMismatchError, UnplayedInteractionsError
 from ._interception import PASSTHROUGH, Upstream, current_upstream
 
@@ -196,11 +197,7 @@ class CassetteSession:
         return not (aborted or self.closed)
 
     def _remember_credentials(self, request: httpx.Request) -> None:
-        for name in ("authorization", "api-key"):
-            value = request.headers.get(name, "")
-            token = value.split(" ", 1)[-1].strip()
-            if len(token) >= 8:
-                self._secrets.add(token)
+        self._secrets.update(credential_values(request))
 
     # -- at exit --------------------------------------------------------------------------
     def save(self, *, failed: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import importlib
 import zlib
 from typing import Any
@@ -12,19 +11,49 @@ from typing import Any
 from ._model import Headers, header_get, headers_without
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# A decoded body larger than this is refused: a few KB of gzip can otherwise expand to GBs.
+MAX_DECODED_BODY = 256 * 1024 * 1024
+
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+class BodyTooLarge(ValueError):
+    """A compressed body expands beyond MAX_DECODED_BODY."""
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    """zlib/gzip decoding with a bound on the output; every gzip member is decoded."""
+    parts: list[bytes] = []
+    room = MAX_DECODED_BODY
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        decoded = inflater.decompress(body, room)
+        room -= len(decoded)
+        if inflater.unconsumed_tail or (room <= 0 and not inflater.eof):
+            raise BodyTooLarge(f"compressed body expands beyond {MAX_DECODED_BODY:,} bytes")
+        if not inflater.eof:
+            raise zlib.error("truncated compressed body")
+        parts.append(decoded)
+        body = inflater.unused_data
+        if not body.startswith(_GZIP_MAGIC) or wbits != _GZIP_WBITS:
+            break
+    if body.strip(b"\0"):
+        raise zlib.error("data after the compressed body")
+    return b"".join(parts)
 
 
 def _decompress(encoding: str, body: bytes) -> bytes | None:
     """Decoded body, or None when `body` is not actually in `encoding` (or we cannot decode it)."""
     try:
         if encoding in ("gzip", "x-gzip"):
-            return gzip.decompress(body) if body.startswith(_GZIP_MAGIC) else None
+            return _inflate(body, _GZIP_WBITS) if body.startswith(_GZIP_MAGIC) else None
         if encoding == "deflate":
             # Servers send both zlib-wrapped and raw deflate under this name.
             try:
-                return zlib.decompress(body)
+                return _inflate(body, zlib.MAX_WBITS)
             except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
+                return _inflate(body, -zlib.MAX_WBITS)
         if encoding == "br":
             return _brotli_decompress(body)
     except (OSError, EOFError, zlib.error):

@@ -25,7 +25,8 @@ from typing import Any
 
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
-_FORMAT = 1
+# Bumped whenever the loader may read the same bytes differently (2: stricter validation).
+_FORMAT = 2
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -88,7 +89,8 @@ def put(raw: bytes, interactions: list[Interaction]) -> None:
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(_encode(interactions), ensure_ascii=False).encode())
+                # ASCII escapes: every str (even a lone surrogate) comes back exactly.
+                handle.write(json.dumps(_encode(interactions)).encode("ascii"))
             os.replace(tmp, entry)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -18,6 +18,7 @@ import httpx
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ._body import multipart_boundary, remove_json_path, unbase64_multipart
+from ._credentials import is_credential_param
 
 CanonicalBody = tuple[str, Any]
 EMPTY: CanonicalBody = ("empty", "")
@@ -163,7 +164,9 @@ class _PartCollector:
 
 
 def canonical_query(url: httpx.URL) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(parse_qsl(url.query.decode("ascii", "replace"), keep_blank_values=True)))
+    # Credential parameters are never recorded, so they cannot take part in matching either.
+    pairs = parse_qsl(url.query.decode("ascii", "replace"), keep_blank_values=True)
+    return tuple(sorted(pair for pair in pairs if not is_credential_param(pair[0])))
 
 
 def route_key(method: str, url: httpx.URL) -> tuple[str, str, str, int | None, str]:

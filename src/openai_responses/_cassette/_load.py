@@ -10,14 +10,16 @@ dd-trace-py's multidict `istr` header keys.
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from . import _cache
-from ._body import decode_body, unbase64_multipart
+from ._body import BodyTooLarge, decode_body, unbase64_multipart
 from ._model import (
     CassetteFormatError,
     Headers,
@@ -26,7 +28,12 @@ from ._model import (
     RecordedResponse,
     header_get,
 )
-from ._yaml import load_yaml
+from ._yaml import YamlTooLarge, load_yaml
+
+SUPPORTED_VERSION = 1
+# RFC 9110 token: what a method or a header name may be made of.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_HEADER_TEXT = re.compile(r"[\r\n\x00]")
 
 
 class _FieldError(Exception):
@@ -50,10 +57,21 @@ def load_cassette_bytes(raw: bytes, name: str) -> list[Interaction]:
 
 
 def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
-    """Parse cassette text; `name` only labels error messages."""
+    """Parse cassette text; `name` only labels error messages.
+
+    Every defect is a CassetteFormatError naming `name`, and for a field the interaction index
+    and the field; no other exception escapes, whatever the bytes.
+    """
     data = _parse_yaml(raw, name)
     if not isinstance(data, dict) or "interactions" not in data:
         raise CassetteFormatError(f"{name}: not a cassette: no top-level 'interactions' key")
+    version = data.get("version", SUPPORTED_VERSION)
+    if type(version) is not int or version != SUPPORTED_VERSION:
+        # A newer format could hold what we would drop: refuse rather than misread or rewrite.
+        raise CassetteFormatError(
+            f"{name}: unsupported cassette version {version!r} "
+            f"(this library reads version {SUPPORTED_VERSION})"
+        )
     items = data["interactions"]
     if items is None:
         return []
@@ -65,6 +83,8 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
             result.append(_interaction(item))
         except _FieldError as exc:
             raise CassetteFormatError(f"{name}: interaction {index}: {exc}") from None
+        except (ValueError, TypeError, RecursionError) as exc:  # a shape no check foresaw
+            raise CassetteFormatError(f"{name}: interaction {index}: unreadable: {exc}") from None
     return result
 
 
@@ -74,9 +94,23 @@ def _parse_yaml(raw: bytes, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where += _interaction_at(raw, mark.line) if mark else ""
         raise CassetteFormatError(f"{name}: invalid YAML{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(f"{name}: invalid YAML: {exc}") from None
+    except YamlTooLarge as exc:
+        raise CassetteFormatError(f"{name}: refused: {exc}") from None
+    except RecursionError:
+        raise CassetteFormatError(f"{name}: invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `2024-13-45`, a huge !!int
+        raise CassetteFormatError(f"{name}: invalid YAML value: {exc}") from None
+
+
+def _interaction_at(raw: bytes, line: int) -> str:
+    """ " (interaction N)" for a vcrpy-style file, whose items start `- ` at column 0."""
+    lines = raw.split(b"\n", line + 1)[: line + 1]
+    count = sum(1 for text in lines if text.startswith(b"- "))
+    return f" (interaction {count - 1})" if count else ""
 
 
 def _interaction(item: Any) -> Interaction:
@@ -94,14 +128,26 @@ def _request(data: dict[str, Any]) -> RecordedRequest:
     method, uri = data.get("method"), data.get("uri")
     if not isinstance(method, str) or not method:
         raise _FieldError("request has no 'method'")
+    if not _TOKEN.fullmatch(method):
+        raise _FieldError(f"request 'method' is not an HTTP method: {method!r}")
     if not isinstance(uri, str) or not uri:
         raise _FieldError("request has no 'uri'")
+    _check_uri(uri)
     headers = _headers(data.get("headers"), "request")
     if "parsed_body" in data:
-        body = _json_bytes(data["parsed_body"])
+        body = _json_bytes(data["parsed_body"], "request parsed_body")
     else:
         body = _body_bytes(data.get("body"), "request body")
     return RecordedRequest(method.upper(), uri, headers, _maybe_unbase64(headers, body))
+
+
+def _check_uri(uri: str) -> None:
+    try:
+        url = httpx.URL(uri)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise _FieldError(f"request 'uri' is not a valid URL ({exc}): {uri!r}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise _FieldError(f"request 'uri' is not an absolute http(s) URL: {uri!r}")
 
 
 def _maybe_unbase64(headers: Headers, body: bytes) -> bytes:
@@ -118,7 +164,7 @@ def _response(data: dict[str, Any]) -> RecordedResponse:
     status, reason = _status(data)
     headers = _headers(data.get("headers"), "response")
     if "parsed_body" in data:
-        body = _json_bytes(data["parsed_body"])
+        body = _json_bytes(data["parsed_body"], "response parsed_body")
     elif "body" in data:
         raw_body = data["body"]
         if isinstance(raw_body, dict):
@@ -126,7 +172,10 @@ def _response(data: dict[str, Any]) -> RecordedResponse:
         body = _body_bytes(raw_body, "response body")
     else:  # vcrpy's legacy httpx format
         body = _body_bytes(data.get("content"), "response content")
-    headers, body = decode_body(headers, body)
+    try:
+        headers, body = decode_body(headers, body)
+    except BodyTooLarge as exc:
+        raise _FieldError(f"response body: {exc}") from None
     return RecordedResponse(status, reason, headers, body)
 
 
@@ -138,13 +187,15 @@ def _status(data: dict[str, Any]) -> tuple[int, str]:
         code, reason = status, None
     else:
         code, reason = data.get("status_code"), None
-    try:
-        number = int(code)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise _FieldError(f"response has no valid status code (got {code!r})") from None
-    if not isinstance(reason, str):
-        reason = _reason_phrase(number)
-    return number, reason
+    if isinstance(code, str) and code.strip().isdigit():
+        code = int(code)
+    if type(code) is not int or not 100 <= code <= 599:
+        raise _FieldError(f"response has no valid status code (got {code!r})")
+    if reason is None:
+        reason = _reason_phrase(code)
+    if not isinstance(reason, str) or _BAD_HEADER_TEXT.search(reason):
+        raise _FieldError(f"response status 'message' is not a line of text: {reason!r}")
+    return code, reason
 
 
 def _reason_phrase(code: int) -> str:
@@ -161,16 +212,24 @@ def _headers(data: Any, where: str) -> Headers:
         raise _FieldError(f"{where} headers must be a mapping")
     pairs: list[tuple[str, str]] = []
     for key, value in data.items():
+        if not isinstance(key, str) or not _TOKEN.fullmatch(key):
+            raise _FieldError(f"{where} header name {key!r} is not a valid header name")
         # vcrpy writes lists; otel-contrib wrote some values as bare scalars.
         values = value if isinstance(value, list) else [value]
-        pairs.extend((str(key), _header_text(item)) for item in values if item is not None)
+        pairs.extend((key, _header_text(item, where, key)) for item in values if item is not None)
     return tuple(pairs)
 
 
-def _header_text(value: Any) -> str:
+def _header_text(value: Any, where: str, key: str) -> str:
     if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return str(value)
+        value = value.decode("latin-1")
+    elif isinstance(value, (int, float)):  # bool included: YAML reads `yes` as true
+        value = str(value)
+    if not isinstance(value, str):
+        raise _FieldError(f"{where} header {key!r} has a {type(value).__name__} value")
+    if _BAD_HEADER_TEXT.search(value):
+        raise _FieldError(f"{where} header {key!r} value contains a line break or NUL")
+    return value
 
 
 def _body_bytes(value: Any, where: str) -> bytes:
@@ -182,12 +241,15 @@ def _body_bytes(value: Any, where: str) -> bytes:
         # surrogatepass keeps a stray lone surrogate (seen in JSON escapes) from crashing the load.
         return value.encode("utf-8", "surrogatepass")
     if isinstance(value, (dict, list)):
-        return _json_bytes(value)
+        return _json_bytes(value, where)
     if isinstance(value, (int, float, bool)):
         return str(value).encode()
     raise _FieldError(f"{where} has unsupported type {type(value).__name__}")
 
 
-def _json_bytes(value: Any) -> bytes:
+def _json_bytes(value: Any, where: str) -> bytes:
     # Same separators as pydantic-ai's own reader; matching compares JSON semantically anyway.
-    return json.dumps(value).encode()
+    try:
+        return json.dumps(value).encode()
+    except (TypeError, ValueError, RecursionError) as exc:  # a date, a set, a cycle
+        raise _FieldError(f"{where} is not JSON: {exc}") from None

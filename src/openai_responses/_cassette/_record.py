@@ -12,13 +12,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from ._body import decode_body, remove_json_path, replace_json_path
+from ._credentials import is_credential_header, is_credential_param
 from ._model import Headers, Interaction, RecordedRequest, RecordedResponse
 
-# Credentials and account identifiers: never written, whatever the user configures.
-SECRET_REQUEST_HEADERS = frozenset(
-    {"authorization", "api-key", "openai-organization", "openai-project", "cookie"}
-)
-SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
+# Credentials and account identifiers (see _credentials: `authorization`, `x-api-key`,
+# `*-token`, `cookie`, `openai-organization`, query `api_key`, `key`, ...) are never written,
+# whatever the user configures: user filters add to these, never replace them.
 
 # Headers that change on every call and would only bloat cassettes and diffs.
 NOISE_REQUEST_HEADERS = frozenset(
@@ -104,13 +103,13 @@ def _response(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> R
 
 
 def _filter_request(request: RecordedRequest, filters: RecordFilters) -> RecordedRequest | None:
-    headers = _drop(request.headers, SECRET_REQUEST_HEADERS, ())
+    headers = _without_credentials(request.headers)
     if filters.drop_noise_headers:
         headers = _drop(headers, NOISE_REQUEST_HEADERS, NOISE_REQUEST_PREFIXES)
     request = replace(
         request,
         headers=_apply_header_filters(headers, filters.filter_headers),
-        url=_filter_query(request.url, filters.filter_query_parameters),
+        url=_filter_query(_without_credential_params(request.url), filters.filter_query_parameters),
         body=_filter_json(request.body, filters.filter_json_paths),
     )
     hook = filters.before_record_request
@@ -118,7 +117,7 @@ def _filter_request(request: RecordedRequest, filters: RecordFilters) -> Recorde
 
 
 def _filter_response(response: RecordedResponse, filters: RecordFilters) -> RecordedResponse | None:
-    headers = _drop(response.headers, SECRET_RESPONSE_HEADERS, ())
+    headers = _without_credentials(response.headers)
     if filters.drop_noise_headers:
         headers = _drop(headers, NOISE_RESPONSE_HEADERS, NOISE_RESPONSE_PREFIXES)
     response = replace(
@@ -126,6 +125,36 @@ def _filter_response(response: RecordedResponse, filters: RecordFilters) -> Reco
     )
     hook = filters.before_record_response
     return hook(response) if hook is not None else response
+
+
+def _without_credentials(headers: Headers) -> Headers:
+    return tuple((key, value) for key, value in headers if not is_credential_header(key))
+
+
+def _without_credential_params(url: str) -> str:
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(is_credential_param(key) for key, _ in pairs):
+        return url  # untouched: re-encoding would change how the query is spelled
+    kept = [(key, value) for key, value in pairs if not is_credential_param(key)]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+_ACCOUNT_IDS = frozenset({"openai-organization", "openai-project"})
+
+
+def credential_values(request: httpx.Request) -> set[str]:
+    """Credentials a live request carries (headers, query): saving refuses to write them."""
+    values: set[str] = set()
+    for key, value in request.headers.items():
+        # Organization and project ids are dropped from headers but are not secrets: answers
+        # (admin API, error messages) legitimately contain them.
+        if is_credential_header(key) and key.lower() not in _ACCOUNT_IDS:
+            values.update((value.strip(), value.split(" ", 1)[-1].strip()))  # "Bearer <token>"
+    for key, value in request.url.params.multi_items():
+        if is_credential_param(key):
+            values.add(value)
+    return {value for value in values if len(value) >= 8}
 
 
 def _drop(headers: Headers, names: frozenset[str], prefixes: tuple[str, ...]) -> Headers:

@@ -21,11 +21,20 @@ def response_to_httpx(interaction: Interaction, request: httpx.Request) -> httpx
     headers = _with_content_type(headers_without(recorded.headers, _FRAMING_HEADERS), recorded.body)
     return httpx.Response(
         recorded.status,
-        headers=list(headers),
+        headers=[(_header_bytes(key), _header_bytes(value)) for key, value in headers],
         content=recorded.body,
         request=request,
         extensions={"reason_phrase": recorded.reason.encode("ascii", "replace")},
     )
+
+
+def _header_bytes(text: str) -> bytes:
+    # Recording decodes raw header bytes as latin-1, so this gives back the bytes that were
+    # sent; a hand-written value beyond latin-1 goes out as UTF-8 rather than crashing httpx.
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def _with_content_type(headers: Headers, body: bytes) -> Headers:

@@ -7,10 +7,11 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._credentials import find_key, find_key_in_bytes, mask
 from ._model import CassetteSecretError, Headers, Interaction, headers_without
 from ._yaml import dump_yaml
 
@@ -83,47 +84,83 @@ def _body_value(body: bytes) -> str | bytes:
 
 
 def _pretty_json(text: str) -> str | None:
+    """`text` re-indented, or None unless that provably changes nothing but whitespace."""
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")):
         return None
     try:
         pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
         pretty.encode("utf-8")  # lone surrogates from \\ud8xx escapes cannot be written as text
-    except (ValueError, UnicodeEncodeError):
+        same = _tokens(pretty) == _tokens(text)
+    except (ValueError, UnicodeEncodeError, RecursionError):
         return None
-    return pretty
+    return pretty if same else None
+
+
+def _tokens(text: str) -> Any:
+    # Numbers and constants as spelled, objects as ordered pairs: `1.0` vs `1`, `1e400` vs
+    # `Infinity`, `-0` vs `0` and duplicate keys all compare unequal, so such a body keeps its
+    # original text instead of a re-serialisation that would parse to something else.
+    return json.loads(
+        text, parse_float=str, parse_int=str, parse_constant=str, object_pairs_hook=list
+    )
 
 
 def _refuse_secrets(
     path: Path, text: str, interactions: Sequence[Interaction], secrets: Sequence[str]
 ) -> None:
+    """Refuse the live credentials given in `secrets` and any OpenAI-key-shaped value."""
     for secret in secrets:
         if not secret:
             continue
         where = _secret_location(text, interactions, secret)
         if where is not None:
-            masked = secret[:3] + "…" if len(secret) > 8 else "…"
-            raise CassetteSecretError(
-                f"{path}: refusing to save cassette: a secret ({masked}) appears in {where}; "
-                "nothing was written. Add a record filter for it."
-            )
+            _refuse(path, mask(secret), where)
+    found = _key_location(text, interactions)
+    if found is not None:
+        _refuse(path, mask(found[0]), found[1])
+
+
+def _refuse(path: Path, masked: str, where: str) -> None:
+    raise CassetteSecretError(
+        f"{path}: refusing to save cassette: a secret ({masked}) appears in {where}; "
+        "nothing was written. Add a record filter for it."
+    )
+
+
+def _fields(interactions: Sequence[Interaction]) -> Iterator[tuple[str, str | bytes]]:
+    """Every stored value of every interaction, labelled for error messages."""
+    for index, interaction in enumerate(interactions):
+        yield f"interaction {index} request uri", interaction.request.url
+        for side, message in (("request", interaction.request), ("response", interaction.response)):
+            yield f"interaction {index} {side} body", message.body
+            for key, value in message.headers:
+                yield f"interaction {index} {side} header {key!r}", f"{key}: {value}"
+        yield f"interaction {index} response reason", interaction.response.reason
 
 
 def _secret_location(text: str, interactions: Sequence[Interaction], secret: str) -> str | None:
     # Raw bytes are checked too: a secret inside a binary (!!binary) body is base64 in the text.
     needle = secret.encode("utf-8")
-    for index, interaction in enumerate(interactions):
-        for side, message in (("request", interaction.request), ("response", interaction.response)):
-            if needle in message.body:
-                return f"interaction {index} {side} body"
-            for key, value in message.headers:
-                if secret in value or secret in key:
-                    return f"interaction {index} {side} header {key!r}"
-            if side == "request" and secret in interaction.request.url:
-                return f"interaction {index} request uri"
+    for where, value in _fields(interactions):
+        if (needle in value) if isinstance(value, bytes) else (secret in value):
+            return where
     if secret in text:
-        return f"line {text[: text.index(secret)].count(chr(10)) + 1}"
+        return _line_of(text, text.index(secret))
     return None
+
+
+def _key_location(text: str, interactions: Sequence[Interaction]) -> tuple[str, str] | None:
+    for where, value in _fields(interactions):
+        found = find_key_in_bytes(value) if isinstance(value, bytes) else find_key(value)
+        if found is not None:
+            return found, where
+    found = find_key(text)
+    return (found, _line_of(text, text.index(found))) if found is not None else None
+
+
+def _line_of(text: str, position: int) -> str:
+    return f"line {text[:position].count(chr(10)) + 1}"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
+from ._credentials import find_key, find_key_in_bytes, is_credential_header, is_credential_param
 from ._model import Interaction
 
 _KEY = re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_*\-]{8,}")
@@ -70,15 +72,23 @@ def _scan_one(index: int, interaction: Interaction) -> Iterator[Finding]:
         ("response", response.headers, response.body, _RESPONSE_HEADERS),
     )
     yield from _scan_text(index, "request uri", request.url)
+    for key, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=True):
+        if is_credential_param(key):
+            yield _finding(index, f"request uri parameter {key}", "credential", value)
     for side, headers, body, sensitive in sides:
         for key, value in headers:
             kind = sensitive.get(key.lower())
+            if kind is None and is_credential_header(key):
+                kind = "credential header"
             field = f"{side} header {key}"
             if kind is not None:
                 yield _finding(index, field, kind, value)
             else:
                 yield from _scan_text(index, field, value)
         yield from _scan_text(index, f"{side} body", body.decode("utf-8", "replace"))
+        hidden = find_key_in_bytes(body)  # also inside base64 (uploads, data URLs)
+        if hidden is not None and find_key(body.decode("utf-8", "replace")) is None:
+            yield Finding(index, f"{side} body (encoded)", "API key", "high", _shown_key(hidden))
 
 
 def _scan_text(index: int, field: str, text: str) -> Iterator[Finding]:
@@ -96,7 +106,9 @@ def _scan_text(index: int, field: str, text: str) -> Iterator[Finding]:
 
 
 def _finding(index: int, field: str, kind: str, value: str) -> Finding:
-    severity = "low" if _PLACEHOLDER.search(value) else "high"
+    # A value shaped like a real OpenAI key is high whatever words it happens to contain.
+    placeholder = _PLACEHOLDER.search(value) and find_key(value) is None
+    severity = "low" if placeholder else "high"
     return Finding(index, field, kind, severity, _shown(kind, severity, value))
 
 
@@ -108,3 +120,7 @@ def _shown(kind: str, severity: str, value: str) -> str:
         names = [n for n in _COOKIE_NAME.findall(value) if n.lower() not in _COOKIE_ATTRIBUTES]
         return "names: " + ", ".join(dict.fromkeys(names)) if names else value
     return value[:7] + "…" if len(value) > 7 else "…"
+
+
+def _shown_key(value: str) -> str:
+    return _shown("API key", "high", value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -64,18 +65,95 @@ class CassetteDumper(_BaseDumper):
     """
 
 
+# YAML readers turn these into (or treat them as) line breaks inside every style but
+# double-quoted, where the emitter escapes them (`\N`, `\L`, `\P`): a raw NEL in a literal
+# block reads back as "\n".
+_BREAK_LIKE = re.compile("[\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.Node:
-    # The emitter falls back to a quoted style by itself when a block scalar cannot hold the
-    # text (trailing spaces before a newline, control characters), so this is always safe.
-    style = "|" if "\n" in data else None
+    # Lossless by construction: a literal block is only asked for when every line break is
+    # "\n"; the emitter itself falls back to double-quoted for anything else a block cannot
+    # hold (tabs, "\r", control characters, trailing spaces), and double-quoted escapes all.
+    if _BREAK_LIKE.search(data):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
 CassetteDumper.add_representer(str, _represent_str)
 
 
+class YamlTooLarge(Exception):
+    """The document would expand (through aliases) far beyond its size on disk."""
+
+
+# An anchor is `&name` right after whitespace or a flow indicator. A document without one
+# cannot contain an alias, so the expansion walk below is skipped. Searching for the rare
+# `&x` first and checking the byte before it keeps this at ~1 ms for a 3 MB file.
+_AMPERSAND_NAME = re.compile(rb"&[^\s\[\]{},]")
+_BEFORE_ANCHOR = frozenset(b" \t\r\n[{,")
+EXPANSION_FACTOR = 10
+EXPANSION_FLOOR = 10_000_000
+
+
 def load_yaml(data: bytes) -> Any:
-    return yaml.load(data, Loader=CassetteLoader)
+    """Parse `data`; YamlTooLarge for alias bombs ("billion laughs"), before building them."""
+    loader = CassetteLoader(data)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _has_anchor(data):
+            _check_expansion(node, EXPANSION_FACTOR * len(data) + EXPANSION_FLOOR)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _has_anchor(data: bytes) -> bool:
+    return any(
+        match.start() == 0 or data[match.start() - 1] in _BEFORE_ANCHOR
+        for match in _AMPERSAND_NAME.finditer(data)
+    )
+
+
+def _check_expansion(root: yaml.Node, limit: int) -> None:
+    """Raise YamlTooLarge when the node graph, with every alias expanded, exceeds `limit`.
+
+    Aliases make the graph a DAG whose expansion is exponential in its size; the expanded
+    size is summed bottom-up once per distinct node (memoised by identity), so this is linear.
+    Scalars count their length, so one big string aliased many times is caught as well.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()  # entered, not yet sized: exactly the ancestors on the path
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_done:
+            if id(node) in entered:
+                raise YamlTooLarge("a recursive alias (a node that contains itself)")
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        size = 1 + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0)
+        size += sum(sizes[id(child)] for child in children)
+        if size > limit:
+            raise YamlTooLarge(f"aliases expand the document beyond {limit:,} units")
+        sizes[id(node)] = size
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def dump_yaml(data: Any) -> str:
