@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 from pydantic import BaseModel
 
+from .._errors import InvalidRequest, json_type
 from .._multipart import Form, parse_multipart
 
 if TYPE_CHECKING:
@@ -25,8 +26,30 @@ Kind = Literal["create", "retrieve", "update", "delete", "list", "content", "act
 Answer = BaseModel | dict[str, Any] | httpx.Response
 
 
-class MalformedBody(ValueError):
+class MalformedBody(InvalidRequest):
     """The request body is not what the endpoint accepts (bad JSON, not multipart)."""
+
+
+# Deeper bodies are refused before any code walks them (recursive merges, validation, dumps);
+# real requests, JSON schemas included, stay far below.
+MAX_DEPTH = 256
+_UNPARSABLE = "We could not parse the JSON body of your request"
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    # Iterative: the point is not to recurse on what the client sent.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 @dataclass(frozen=True)
@@ -99,10 +122,14 @@ class Context:
             return {}
         try:
             value = json.loads(raw)
-        except ValueError as error:
-            raise MalformedBody(f"request body is not valid JSON: {error}") from error
+        except (ValueError, RecursionError) as error:
+            raise MalformedBody(
+                f"{_UNPARSABLE}: what was sent is not valid JSON ({error})."
+            ) from None
         if not isinstance(value, dict):
-            raise MalformedBody("request body must be a JSON object")
+            raise MalformedBody(f"{_UNPARSABLE}: expected an object, but got {json_type(value)}.")
+        if _depth_exceeds(value, MAX_DEPTH):
+            raise MalformedBody(f"{_UNPARSABLE}: it is nested deeper than {MAX_DEPTH} levels.")
         return value
 
     @cached_property
