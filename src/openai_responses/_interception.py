@@ -173,7 +173,7 @@ class WebsocketGuard:
     The SDK's realtime (and Responses/live) ``connect`` methods open websockets outside the
     HTTP pools: patching the pools does not stop them. The sync client is a function the SDK
     imports at call time (patched on its module); the async client is a class the SDK calls
-    or subclasses (its one connecting method is patched, so subclasses are covered). The
+    or subclasses (its ``__await__`` is patched, so subclasses are covered). The
     refusal comes before any DNS lookup or socket. Counted, so nested mocks patch once.
     """
 
@@ -215,7 +215,9 @@ def _refused_sync_connect(uri: str, *args: Any, **kwargs: Any) -> NoReturn:
     _refuse(uri)
 
 
-async def _refused_async_connect(self: Any) -> NoReturn:
+def _refused_await(self: Any) -> NoReturn:
+    # ``await connect(...)``, ``async with`` and ``async for`` all start here, in every
+    # websockets version (the method behind it was renamed over time).
     _refuse(getattr(self, "uri", "?"))
 
 
@@ -228,7 +230,7 @@ def _websocket_targets() -> list[tuple[Any, str, Any]]:
         targets.append((sync_client, "connect", _refused_sync_connect))
     with suppress(ImportError):
         async_client = importlib.import_module("websockets.asyncio.client")
-        targets.append((async_client.connect, "connect", _refused_async_connect))
+        targets.append((async_client.connect, "__await__", _refused_await))
     return targets
 
 
