@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -114,12 +115,24 @@ class Context:
 
     @cached_property
     def body(self) -> dict[str, Any]:
-        """The JSON body, or a multipart body's plain fields; {} when there is none."""
+        """The JSON body, or a multipart body's plain fields; {} when there is none.
+
+        A body declared JSON (or undeclared) must be a JSON object; one of another declared
+        type (an SDP offer, text) is read as JSON only when it happens to be one."""
         if self.form is not None:
             return dict(self.form.fields)
         raw = self.request.content
         if not raw.strip():
             return {}
+        content_type = self.request.headers.get("content-type", "")
+        if content_type and "json" not in content_type:
+            with suppress(MalformedBody):
+                return self._json(raw)
+            return {}
+        return self._json(raw)
+
+    @staticmethod
+    def _json(raw: bytes) -> dict[str, Any]:
         try:
             value = json.loads(raw)
         except (ValueError, RecursionError) as error:
