@@ -158,16 +158,14 @@ def with_query(sample: Sample, **query: str) -> httpx.Request:
     return httpx.Request(sample.request.method, url, headers=sample.request.headers)
 
 
-def test_every_row_is_reached(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_every_row_is_reached(fuzz: Fuzz) -> None:
     # The fuzz is worth as much as the rows it reaches past their 404s.
     _, samples = fuzz
     assert len(samples) >= 0.9 * len(ENDPOINTS)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
-def test_bodies_no_endpoint_accepts_are_400(
-    fuzz: tuple[OpenAIMock, list[Sample]], case: str
-) -> None:
+def test_bodies_no_endpoint_accepts_are_400(fuzz: Fuzz, case: str) -> None:
     mock, samples = fuzz
     content_type, content = BAD_BODIES[case]
     refused = []
@@ -181,7 +179,7 @@ def test_bodies_no_endpoint_accepts_are_400(
 
 
 @pytest.mark.parametrize("case", sorted(ODD_BODIES))
-def test_odd_bodies_never_crash(fuzz: tuple[OpenAIMock, list[Sample]], case: str) -> None:
+def test_odd_bodies_never_crash(fuzz: Fuzz, case: str) -> None:
     mock, samples = fuzz
     content_type, content = ODD_BODIES[case]
     for sample in samples:
@@ -189,7 +187,7 @@ def test_odd_bodies_never_crash(fuzz: tuple[OpenAIMock, list[Sample]], case: str
             send(mock, with_body(sample, content_type, content))
 
 
-def test_every_body_field_of_the_wrong_type(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_every_body_field_of_the_wrong_type(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     for sample in samples:
         body = sample.json_body
@@ -200,7 +198,48 @@ def test_every_body_field_of_the_wrong_type(fuzz: tuple[OpenAIMock, list[Sample]
                 send(mock, with_json(sample, {**body, name: value}))
 
 
-def test_wrong_types_are_400_naming_the_field(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+# Nested shapes for body fields a valid SDK call leaves out, so the fuzz reaches inside them.
+NESTED = {
+    "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}],
+    "input": [{"role": "user", "content": [{"type": "input_text", "text": "x"}]}],
+    "items": [{"type": "message", "role": "user", "content": "x"}],
+    "additional_messages": [{"role": "user", "content": "x"}],
+    "thread": {"messages": [{"role": "user", "content": "x"}]},
+    "tools": [{"type": "function", "function": {"name": "f"}}],
+}
+
+
+def _inner_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if not isinstance(value, (dict, list)):
+        return
+    for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+        if path:
+            yield (*path, key)
+        yield from _inner_paths(child, (*path, key))
+
+
+def _replaced(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    body = json.loads(json.dumps(body))
+    node = body
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return body
+
+
+def test_every_nested_field_of_the_wrong_type(fuzz: Fuzz) -> None:
+    mock, samples = fuzz
+    for sample in samples:
+        body = sample.json_body
+        if body is None or sample.request.method != "POST":
+            continue
+        body = {**{k: v for k, v in NESTED.items() if k in sample.fields}, **body}
+        for path in _inner_paths(body):
+            for value in WRONG_VALUES:
+                send(mock, with_json(sample, _replaced(body, path, value)))
+
+
+def test_wrong_types_are_400_naming_the_field(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     by_sdk = {s.row.sdk: s for s in samples}
     moderation = send(mock, with_json(by_sdk["moderations.create"], {"input": "x", "model": 123}))
@@ -211,7 +250,7 @@ def test_wrong_types_are_400_naming_the_field(fuzz: tuple[OpenAIMock, list[Sampl
         assert (error["param"], error["type"]) == (param, "invalid_request_error")
 
 
-def test_bad_limits_are_400_naming_limit(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_bad_limits_are_400_naming_limit(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     listing = [s for s in samples if s.takes_limit]
     assert len(listing) >= 25
@@ -227,7 +266,7 @@ def test_bad_limits_are_400_naming_limit(fuzz: tuple[OpenAIMock, list[Sample]]) 
     assert not wrong, "\n  ".join(wrong)
 
 
-def test_bad_order_is_400(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_bad_order_is_400(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     for sample in samples:
         if sample.takes_order:
@@ -236,7 +275,7 @@ def test_bad_order_is_400(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
             assert response.json()["error"]["param"] == "order"
 
 
-def test_odd_query_values_never_crash(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_odd_query_values_never_crash(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     for sample in samples:
         if sample.request.method != "GET":
@@ -246,7 +285,7 @@ def test_odd_query_values_never_crash(fuzz: tuple[OpenAIMock, list[Sample]]) -> 
                 send(mock, with_query(sample, **{name: value}))
 
 
-def test_odd_path_ids_never_crash(fuzz: tuple[OpenAIMock, list[Sample]]) -> None:
+def test_odd_path_ids_never_crash(fuzz: Fuzz) -> None:
     mock, samples = fuzz
     for sample in samples:
         path = sample.request.url.raw_path.decode().split("?")[0]
@@ -276,9 +315,7 @@ JSON = st.recursive(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_hypothesis_bodies_and_queries(
-    fuzz: tuple[OpenAIMock, list[Sample]], data: st.DataObject
-) -> None:
+def test_hypothesis_bodies_and_queries(fuzz: Fuzz, data: st.DataObject) -> None:
     mock, samples = fuzz
     sample = data.draw(st.sampled_from(samples))
     if sample.json_body is not None and sample.request.method == "POST":
@@ -319,7 +356,9 @@ def test_nested_fields_are_named_by_their_path() -> None:
     mock = OpenAIMock()
     with mock.router:
         response = _post(mock, "/threads", {"messages": [{"role": "user", "content": 5}]})
+        role = _post(mock, "/threads", {"messages": [{"role": 123, "content": "x"}]})
         deep = _post(mock, "/chat/completions", {"model": "m", "messages": [], "n": "many"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "messages[0].content"
     assert (deep.status_code, deep.json()["error"]["param"]) == (400, "n")
+    assert (role.status_code, role.json()["error"]["param"]) == (400, "messages[0].role")

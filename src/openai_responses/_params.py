@@ -163,15 +163,57 @@ def request_fault(
     An error at a place the user's ``.response`` partial sets is the partial's (a bug in the
     test, not a bad request): None. Otherwise the first error at a place the body sets is
     the request's, named by its path in the body (``messages[0].content``, as OpenAI does).
+    Without a partial every error is the request's: the surface walk checks that the table
+    builds valid objects from valid requests.
     """
     found: InvalidRequest | None = None
-    for detail in error.errors():
+    details = error.errors()
+    for detail in details:
         if partial and _path_in(partial, detail["loc"]) is not None:
             return None
-        path = _path_in(body, detail["loc"])
+        path = _path_in(body, detail["loc"]) or _nested(body, detail["loc"], detail.get("input"))
         if path is not None and found is None:
             found = _invalid(_dotted(path), detail)
+    if found is None and not partial:
+        # Nothing but the request went into the object: its fault, even where no body path
+        # shows (a content part the API would refuse for a missing field).
+        return InvalidRequest(f"Invalid request: {details[0]['msg']}.", code="invalid_value")
     return found
+
+
+def _nested(body: Any, loc: Sequence[int | str], value: Any) -> list[int | str] | None:
+    """Where in the body an object built from a part of it (a thread's ``messages[0]``) holds
+    ``value`` at ``loc``: that part's path, then ``loc``. Iterative, bounded by the body."""
+    stack: list[tuple[Any, list[int | str]]] = [(body, [])]
+    while stack:
+        node, path = stack.pop()
+        if path and _at(node, loc) == (True, value):
+            return path + list(loc)
+        children = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        stack.extend((child, [*path, key]) for key, child in children)
+    return None
+
+
+def _at(data: Any, loc: Sequence[int | str]) -> tuple[bool, Any]:
+    for step in loc:
+        found, data = _step(data, step)
+        if not found:
+            return False, None
+    return True, data
+
+
+def _step(data: Any, step: int | str) -> tuple[bool, Any]:
+    if isinstance(data, dict) and step in data:
+        return True, data[step]
+    if isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+        return True, data[step]
+    return False, None
 
 
 def _invalid(param: str, detail: Any) -> InvalidRequest:
@@ -187,9 +229,9 @@ def _path_in(data: Any, loc: Sequence[int | str]) -> list[int | str] | None:
     which name no key, are skipped), or None when ``data`` does not set that place."""
     path: list[int | str] = []
     for step in loc:
-        in_dict = isinstance(data, dict) and step in data
-        if in_dict or (isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)):
-            data = data[step]
+        found, value = _step(data, step)
+        if found:
+            data = value
         elif isinstance(step, str) and not path:
             return None  # the top-level field is not there at all
         else:
