@@ -187,12 +187,16 @@ def test_odd_bodies_never_crash(fuzz: Fuzz, case: str) -> None:
             send(mock, with_body(sample, content_type, content))
 
 
-def test_every_body_field_of_the_wrong_type(fuzz: Fuzz) -> None:
-    mock, samples = fuzz
+def json_posts(samples: list[Sample]) -> Iterator[tuple[Sample, dict[str, Any]]]:
     for sample in samples:
         body = sample.json_body
-        if body is None or sample.request.method != "POST":
-            continue
+        if body is not None and sample.request.method == "POST":
+            yield sample, body
+
+
+def test_every_body_field_of_the_wrong_type(fuzz: Fuzz) -> None:
+    mock, samples = fuzz
+    for sample, body in json_posts(samples):
         for name in sample.fields:
             for value in WRONG_VALUES:
                 send(mock, with_json(sample, {**body, name: value}))
@@ -229,11 +233,8 @@ def _replaced(body: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 def test_every_nested_field_of_the_wrong_type(fuzz: Fuzz) -> None:
     mock, samples = fuzz
-    for sample in samples:
-        body = sample.json_body
-        if body is None or sample.request.method != "POST":
-            continue
-        body = {**{k: v for k, v in NESTED.items() if k in sample.fields}, **body}
+    for sample, valid in json_posts(samples):
+        body = {**{k: v for k, v in NESTED.items() if k in sample.fields}, **valid}
         for path in _inner_paths(body):
             for value in WRONG_VALUES:
                 send(mock, with_json(sample, _replaced(body, path, value)))
