@@ -10,10 +10,12 @@ import httpx
 __all__ = [
     "CassetteMismatchError",
     "InvalidMockResponseError",
+    "InvalidRequest",
     "OpenAIMockError",
     "UnmockedRequestError",
     "UnplayedInteractionsError",
     "bad_request",
+    "json_type",
     "not_found",
     "openai_error",
 ]
@@ -74,6 +76,26 @@ class UnplayedInteractionsError(OpenAIMockError):
         ]
         lines += [f"  {i.request.method} {i.request.url}" for i in self.unplayed[:10]]
         super().__init__("\n".join(lines))
+
+
+class InvalidRequest(ValueError):
+    """Request data the API refuses. Raised where the request is read, answered as a 400 in
+    OpenAI's shape by the pipeline: a bad request is the client's answer, not an exception."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.param = param
+        self.code = code
+
+    def response(self) -> httpx.Response:
+        return bad_request(str(self), param=self.param, code=self.code)
+
+
+def json_type(value: Any) -> str:
+    """How OpenAI's messages name a JSON value's type: 'an array', 'a string'…"""
+    names = {bool: "a boolean", int: "an integer", float: "a decimal", str: "a string"}
+    names.update({list: "an array", dict: "an object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
 
 
 def openai_error(

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from ._defaults import deep_merge, new_id, now, skeleton
 from ._endpoints._table import Answer, Context, Endpoint
 from ._errors import bad_request, not_found
+from ._params import check_query, request_fault
 
 __all__ = ["build_object", "handle", "json_response", "missing_parent", "updated"]
 
@@ -20,15 +21,20 @@ __all__ = ["build_object", "handle", "json_response", "missing_parent", "updated
 def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     """Answer a request from defaults and state; ``partial`` is the user's ``.response`` dict."""
     endpoint = ctx.endpoint
-    missing = [name for name in endpoint.required if name not in ctx.body]
+    body = ctx.body  # read first: a body the API cannot parse is a 400 on every endpoint
+    missing = [name for name in endpoint.required if name not in body]
     if missing:
         return bad_request(f"Missing required parameter: '{missing[0]}'.", param=missing[0])
+    check_query(ctx.query, listing=endpoint.kind == "list")
     parent_error = missing_parent(ctx)
     if parent_error is not None:
         return parent_error
-    if endpoint.handler is not None:
-        return endpoint.handler(ctx, partial)
-    return _KINDS[endpoint.kind](ctx, partial)
+    try:
+        return (endpoint.handler or _KINDS[endpoint.kind])(ctx, partial)
+    except pydantic.ValidationError as error:
+        # An object built from request data the answer type refuses: the API's 400. An error
+        # the user's partial causes stays an error in the test (raised on).
+        raise request_fault(error, ctx.body, partial) or error from None
 
 
 def json_response(

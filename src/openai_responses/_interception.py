@@ -12,16 +12,24 @@ from __future__ import annotations
 import contextvars
 import importlib
 import importlib.util
+import threading
 from abc import ABC
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, NoReturn
 
 import httpx
 from respx.mocks import HTTPCoreMocker, Mocker
 
-__all__ = ["PASSTHROUGH", "Upstream", "current_upstream", "mocker_names", "upstream_scope"]
+__all__ = [
+    "PASSTHROUGH",
+    "Upstream",
+    "WebsocketGuard",
+    "current_upstream",
+    "mocker_names",
+    "upstream_scope",
+]
 
 
 @dataclass(frozen=True)
@@ -157,3 +165,76 @@ def mocker_names() -> list[str]:
 
 def mockers() -> list[type[Mocker]]:
     return [Mocker.registry[name] for name in mocker_names()]
+
+
+class WebsocketGuard:
+    """Refuses every websocket the ``websockets`` client would open while a mock is active.
+
+    The SDK's realtime (and Responses/live) ``connect`` methods open websockets outside the
+    HTTP pools: patching the pools does not stop them. The sync client is a function the SDK
+    imports at call time (patched on its module); the async client is a class the SDK calls
+    or subclasses (its ``__await__`` is patched, so subclasses are covered). The
+    refusal comes before any DNS lookup or socket. Counted, so nested mocks patch once.
+    """
+
+    _active = 0
+    _lock = threading.Lock()
+    _restore: ClassVar[list[Callable[[], None]]] = []
+
+    @classmethod
+    def start(cls) -> None:
+        with cls._lock:
+            cls._active += 1
+            if cls._active == 1:
+                cls._restore = [_patch(*target) for target in _websocket_targets()]
+
+    @classmethod
+    def stop(cls) -> None:
+        with cls._lock:
+            if cls._active == 0:
+                return  # a stop without its start (respx tolerates those too)
+            cls._active -= 1
+            if cls._active == 0:
+                for restore in reversed(cls._restore):
+                    restore()
+                cls._restore = []
+
+
+def _refuse(url: Any) -> NoReturn:
+    from ._errors import UnmockedRequestError
+
+    raise UnmockedRequestError(
+        "GET",
+        str(url),
+        "openai_responses answers HTTP only: websocket connections (realtime, live, Responses "
+        "websocket mode) are refused while the mock is active, so nothing reaches the network.",
+    )
+
+
+def _refused_sync_connect(uri: str, *args: Any, **kwargs: Any) -> NoReturn:
+    _refuse(uri)
+
+
+def _refused_await(self: Any) -> NoReturn:
+    # ``await connect(...)``, ``async with`` and ``async for`` all start here, in every
+    # websockets version (the method behind it was renamed over time).
+    _refuse(getattr(self, "uri", "?"))
+
+
+def _websocket_targets() -> list[tuple[Any, str, Any]]:
+    targets: list[tuple[Any, str, Any]] = []
+    if importlib.util.find_spec("websockets") is None:
+        return targets
+    with suppress(ImportError):
+        sync_client = importlib.import_module("websockets.sync.client")
+        targets.append((sync_client, "connect", _refused_sync_connect))
+    with suppress(ImportError):
+        async_client = importlib.import_module("websockets.asyncio.client")
+        targets.append((async_client.connect, "__await__", _refused_await))
+    return targets
+
+
+def _patch(owner: Any, name: str, replacement: Any) -> Callable[[], None]:
+    original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+    setattr(owner, name, replacement)
+    return lambda: setattr(owner, name, original)

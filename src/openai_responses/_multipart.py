@@ -72,6 +72,11 @@ def _split_parts(boundary: bytes, body: bytes) -> list[_Part]:
     def on_part_data(data: bytes, start: int, end: int) -> None:
         parts[-1].data.extend(data[start:end])
 
+    ended: list[bool] = []
+
+    def on_end() -> None:
+        ended.append(True)
+
     parser = MultipartParser(
         boundary,
         callbacks={
@@ -80,8 +85,11 @@ def _split_parts(boundary: bytes, body: bytes) -> list[_Part]:
             "on_header_value": on_header_value,
             "on_header_end": on_header_end,
             "on_part_data": on_part_data,
+            "on_end": on_end,
         },
     )
     parser.write(body)
     parser.finalize()
+    if not ended:  # the parser forgives a missing closing boundary; a truncated upload is bad
+        raise ValueError("the body ends before its closing boundary")
     return parts

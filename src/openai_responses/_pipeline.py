@@ -23,8 +23,8 @@ import pydantic
 from pydantic import BaseModel
 
 from ._conversion import from_httpx2_response, is_httpx2
-from ._endpoints import Answer, Context, MalformedBody
-from ._errors import InvalidMockResponseError, bad_request
+from ._endpoints import Answer, Context
+from ._errors import InvalidMockResponseError, InvalidRequest
 from ._handlers import handle, json_response
 from ._seeding import learn_exchange
 
@@ -61,8 +61,8 @@ def answer(
             return without_delays(render(ctx, handle(ctx, None)))
         # 5. miss
         raise mock.fail(session.miss(request))
-    except MalformedBody as error:
-        return bad_request(str(error))
+    except InvalidRequest as error:  # the request's fault: the API's 400, never an exception
+        return error.response()
 
 
 # Answers that would make the SDK wait: poll hints and retry delays. Tests stay fast.

@@ -13,7 +13,7 @@ import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute
 
 from ._errors import UnmockedRequestError
-from ._interception import PASSTHROUGH, mockers
+from ._interception import PASSTHROUGH, WebsocketGuard, mockers
 from ._session import asynchronous_scope
 
 __all__ = ["OpenAIRouter"]
@@ -62,8 +62,10 @@ class OpenAIRouter(respx.MockRouter):
         for mocker in mockers():
             mocker.register(self)
             mocker.start()
+        WebsocketGuard.start()
 
     def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        WebsocketGuard.stop()
         for mocker in mockers():
             mocker.unregister(self)
             mocker.stop()

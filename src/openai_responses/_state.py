@@ -15,6 +15,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from ._params import page_params
+
 __all__ = [
     "Collection",
     "Hooks",
@@ -243,7 +245,8 @@ def paginate(
     """Cursor pagination as the API does it over ``items`` (oldest first): limit, order,
     after, before. Public so lists kept outside a collection page the same way."""
     items = list(items)
-    if str(params.get("order") or default_order) == "desc":
+    limit, order = page_params(params, default_order)
+    if order == "desc":
         items.reverse()
     ids = [str(getattr(item, "id", "")) for item in items]
     start, stop = 0, len(items)
@@ -251,7 +254,6 @@ def paginate(
         start = ids.index(str(params["after"])) + 1
     if params.get("before") in ids:
         stop = ids.index(str(params["before"]))
-    limit = int(params.get("limit") or 20)
     window = items[start:stop]
     if params.get("before") and not params.get("after"):
         window = window[-limit:]

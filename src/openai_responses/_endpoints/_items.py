@@ -86,6 +86,8 @@ def _parts(role: str, content: Any) -> list[dict[str, Any]]:
     text_type = "output_text" if role == "assistant" else "input_text"
     if isinstance(content, str):
         content = [{"type": text_type, "text": content}]
+    if content is not None and not isinstance(content, list):
+        raise ValueError(f"expected a string or an array as content, got {type(content).__name__}")
     parts: list[dict[str, Any]] = []
     for part in content or []:
         if isinstance(part, dict) and part.get("type") == "output_text":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 from pydantic import BaseModel
 
+from .._errors import InvalidRequest, json_type
 from .._multipart import Form, parse_multipart
 from ._misses import Rule, rule_for
 
@@ -30,8 +32,30 @@ Answer = BaseModel | dict[str, Any] | httpx.Response
 _NOT_FILTERS = frozenset({"order", "limit", "include", "include[]"})
 
 
-class MalformedBody(ValueError):
+class MalformedBody(InvalidRequest):
     """The request body is not what the endpoint accepts (bad JSON, not multipart)."""
+
+
+# Deeper bodies are refused before any code walks them (recursive merges, validation, dumps);
+# real requests, JSON schemas included, stay far below.
+MAX_DEPTH = 256
+_UNPARSABLE = "We could not parse the JSON body of your request"
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    # Iterative: the point is not to recurse on what the client sent.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 @dataclass(frozen=True)
@@ -106,18 +130,34 @@ class Context:
 
     @cached_property
     def body(self) -> dict[str, Any]:
-        """The JSON body, or a multipart body's plain fields; {} when there is none."""
+        """The JSON body, or a multipart body's plain fields; {} when there is none.
+
+        A body declared JSON (or undeclared) must be a JSON object; one of another declared
+        type (an SDP offer, text) is read as JSON only when it happens to be one."""
         if self.form is not None:
             return dict(self.form.fields)
         raw = self.request.content
         if not raw.strip():
             return {}
+        content_type = self.request.headers.get("content-type", "")
+        if content_type and "json" not in content_type:
+            with suppress(MalformedBody):
+                return self._json(raw)
+            return {}
+        return self._json(raw)
+
+    @staticmethod
+    def _json(raw: bytes) -> dict[str, Any]:
         try:
             value = json.loads(raw)
-        except ValueError as error:
-            raise MalformedBody(f"request body is not valid JSON: {error}") from error
+        except (ValueError, RecursionError) as error:
+            raise MalformedBody(
+                f"{_UNPARSABLE}: what was sent is not valid JSON ({error})."
+            ) from None
         if not isinstance(value, dict):
-            raise MalformedBody("request body must be a JSON object")
+            raise MalformedBody(f"{_UNPARSABLE}: expected an object, but got {json_type(value)}.")
+        if _depth_exceeds(value, MAX_DEPTH):
+            raise MalformedBody(f"{_UNPARSABLE}: it is nested deeper than {MAX_DEPTH} levels.")
         return value
 
     @cached_property

@@ -17,7 +17,8 @@ from openai.types.beta.threads.runs import RunStep
 from pydantic import BaseModel
 
 from .._defaults import deep_merge, new_id, now
-from .._errors import bad_request, not_found
+from .._errors import InvalidRequest, bad_request, json_type, not_found
+from .._params import mapping
 from .._state import Collection, StateStore, register_collection
 from ..streaming import Event, EventStream
 from ._assistants_runs import RunDriver, revise
@@ -128,7 +129,22 @@ def _bad_messages(specs: Any, param: str) -> httpx.Response | None:
                     f"Missing required parameter: '{param}[{index}].{name}'.",
                     param=f"{param}[{index}].{name}",
                 )
+        _check_content(spec["content"], f"{param}[{index}].content")
     return None
+
+
+def _check_content(content: Any, param: str) -> None:
+    """Message content is a string or a list of content part objects."""
+    parts = content if isinstance(content, list) else None
+    if not isinstance(content, str) and (
+        parts is None or not all(isinstance(p, dict) for p in parts)
+    ):
+        raise InvalidRequest(
+            f"Invalid type for '{param}': expected one of a string or array of objects, but "
+            f"got {json_type(content)} instead.",
+            param=param,
+            code="invalid_type",
+        )
 
 
 def _content_blocks(content: Any) -> list[Any]:
@@ -171,6 +187,7 @@ def _add_message(
 
 
 def _message_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    _check_content(ctx.body.get("content"), "content")
     return _add_message(ctx.state, ctx.params["thread_id"], ctx.body, partial)
 
 
@@ -198,7 +215,7 @@ def _thread_create_and_run(ctx: Context, partial: dict[str, Any] | None) -> Answ
     assistant = _assistant(ctx)
     if isinstance(assistant, httpx.Response):
         return assistant
-    made = _new_thread(ctx, ctx.body.get("thread") or {}, None)
+    made = _new_thread(ctx, mapping(ctx.body, "thread"), None)
     if isinstance(made, httpx.Response):
         return made
     ctx.extras[_EVENTS] = [ThreadCreated(event="thread.created", data=made[0])]

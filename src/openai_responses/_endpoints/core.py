@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from .._defaults import deep_merge, new_id, now
 from .._errors import bad_request, openai_error
 from .._handlers import build_object
+from .._params import integer, objects
 from .._schema_example import example_for_schema
 from .._state import Collection, StateStore, register_collection, register_seeder
 from ._misses import never
@@ -77,7 +78,7 @@ def _chat_defaults(ctx: Context) -> dict[str, Any]:
             "logprobs": None,
             "message": {"role": "assistant", "content": content, "refusal": None},
         }
-        for i in range(int(body.get("n") or 1))
+        for i in range(integer(body, "n", 1, minimum=1, maximum=128))
     ]
     return {
         "choices": choices,
@@ -91,7 +92,7 @@ def _chat_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     completion = build_object(ctx, partial)
     if ctx.body.get("store"):
         ctx.state.put(completion, "chat_completions")
-        for index, message in enumerate(ctx.body.get("messages") or []):
+        for index, message in enumerate(objects(ctx.body, "messages")):
             # The SDK's type says role "assistant" only; the API lists the request's messages
             # with their own roles, so these are built without validation.
             stored = ChatCompletionStoreMessage.model_construct(
@@ -116,7 +117,7 @@ def _completion_defaults(ctx: Context) -> dict[str, Any]:
     count = (
         len(prompts) if isinstance(prompts, list) and prompts and isinstance(prompts[0], str) else 1
     )
-    n = int(ctx.body.get("n") or 1)
+    n = integer(ctx.body, "n", 1, minimum=1, maximum=128)
     return {
         "object": "text_completion",
         "choices": [
@@ -162,7 +163,8 @@ def _embedding_defaults(ctx: Context) -> dict[str, Any]:
         if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int)
         else [inputs]
     )
-    dimensions = int(body.get("dimensions") or _DIMENSIONS.get(model, 1536))
+    # No embedding model has more than 3072 dimensions; the bound keeps vectors small.
+    dimensions = integer(body, "dimensions", _DIMENSIONS.get(model, 1536), minimum=1, maximum=3072)
     as_base64 = body.get("encoding_format") == "base64"
     data = []
     for i, item in enumerate(items):

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from .._defaults import deep_merge, new_id, now
 from .._errors import bad_request, openai_error
 from .._handlers import build_object
+from .._params import integer
 from .._sse import dump_model, encode_event
 from .._state import Collection, StateStore, paginate, register_collection
 from ._items import (
@@ -246,7 +247,7 @@ def _stream(response: BaseModel, ctx: Context) -> bytes:
     from ..streaming import response_events
 
     assert isinstance(response, Response)
-    after = int(ctx.query.get("starting_after") or -1)
+    after = integer(ctx.query, "starting_after", -1)
     events = [e for e in response_events(response) if e.sequence_number > after]
     return b"".join(encode_event(event, event.type) for event in events)
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from ..._defaults import new_id, now
-from ..._errors import not_found
+from ..._errors import InvalidRequest, not_found
 from .._table import Answer, Context
 from ._kinds import Lifecycle, stored_action
 from ._rows import collection, row, rows
@@ -44,10 +44,16 @@ def _create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _finish(batch: Any, ctx: Context) -> dict[str, Any]:
-    lines = (ctx.state.content("files", batch.input_file_id) or b"").decode().splitlines()
+    content = ctx.state.content("files", batch.input_file_id) or b""
+    requests, problems = _parse_lines(content)
+    if problems:  # the API validates the whole file first: the batch fails, nothing runs
+        return {
+            "status": "failed",
+            "failed_at": now(),
+            "errors": {"object": "list", "data": problems},
+        }
     outputs, errors = [], []
-    for line in filter(str.strip, lines):
-        request = json.loads(line)
+    for request in requests:
         status, body = answer_line(ctx, request)
         result = {"id": new_id("batch_req_"), "custom_id": request.get("custom_id")}
         if status < 400:
@@ -66,6 +72,25 @@ def _finish(batch: Any, ctx: Context) -> dict[str, Any]:
     if errors:
         done["error_file_id"] = _file(ctx, batch.id, "error", errors)
     return done
+
+
+def _parse_lines(content: bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The input file's requests, and the lines the API would refuse (as its batch errors)."""
+    requests, problems = [], []
+    lines = content.decode("utf-8", "replace").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except (ValueError, RecursionError):
+            request = None
+        if isinstance(request, dict):
+            requests.append(request)
+        else:
+            message = "This line is not parseable as a valid JSON object."
+            problems.append({"code": "invalid_json_line", "message": message, "line": number})
+    return requests, problems
 
 
 def _response(status: int, body: Any) -> dict[str, Any]:
@@ -87,7 +112,10 @@ def answer_line(ctx: Context, line: dict[str, Any]) -> tuple[int, Any]:
                 method, f"https://api.openai.com/v1{path}", json=line.get("body") or {}
             )
             line_ctx = Context(request, match.groupdict(), ctx.state, endpoint)
-            response = render(line_ctx, handle(line_ctx, None))
+            try:
+                response = render(line_ctx, handle(line_ctx, None))
+            except InvalidRequest as error:  # one bad line fails alone, as in the API
+                response = error.response()
             return response.status_code, json.loads(response.content or b"null")
     return 404, {
         "error": {

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from ..._defaults import new_id
+from ..._params import integer
 from .._misses import never
 from .._table import Answer, Context
 from ._kinds import POLL_HEADERS, Lifecycle, json_answer, stored, stored_action
@@ -26,7 +27,7 @@ def _job_defaults(ctx: Context) -> dict[str, Any]:
             "learning_rate_multiplier": "auto",
         },
         "result_files": [],
-        "seed": int(ctx.body.get("seed") or 42),
+        "seed": integer(ctx.body, "seed", 42),
     }
 
 

@@ -14,6 +14,7 @@ import httpx
 from ..._defaults import new_id, now
 from ..._errors import not_found
 from ..._handlers import build_object
+from ..._params import integer, objects, strings
 from .._table import Answer, Context
 from ._kinds import Lifecycle, apply, stored
 from ._rows import collection, row, rows
@@ -57,8 +58,9 @@ def _file_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _batch_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
-    ids = [str(i) for i in ctx.body.get("file_ids") or []]
-    ids += [str(f.get("file_id")) for f in ctx.body.get("files") or [] if isinstance(f, dict)]
+    ids = strings(ctx.body, "file_ids") + [
+        str(f.get("file_id")) for f in objects(ctx.body, "files")
+    ]
     missing = [i for i in ids if ctx.state.get("files", i) is None]
     if missing:
         return not_found("file", missing[0])
@@ -139,7 +141,8 @@ def _search(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     """Every file of the store whose text contains the query's words, scored by overlap."""
     query = ctx.body.get("query")
     words = {
-        w.lower() for w in (query if isinstance(query, str) else " ".join(query or [])).split()
+        w.lower()
+        for w in (query if isinstance(query, str) else " ".join(strings(ctx.body, "query"))).split()
     }
     results: list[dict[str, Any]] = []
     for vs_file in ctx.state.all("vector_store_files", vector_stores=ctx.params["vector_store_id"]):
@@ -158,7 +161,7 @@ def _search(ctx: Context, partial: dict[str, Any] | None) -> Answer:
                 }
             )
     results.sort(key=lambda r: -float(r["score"]))
-    limit = int(ctx.body.get("max_num_results") or 10)
+    limit = integer(ctx.body, "max_num_results", 10, minimum=1, maximum=50)
     return {
         "object": "vector_store.search_results.page",
         "search_query": query,
