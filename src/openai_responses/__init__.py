@@ -27,7 +27,13 @@ if TYPE_CHECKING:
 _LAZY = {"OpenAIMock": "_mock", "Route": "_routes", "ServedMock": "_serve", "serve": "_serve"}
 
 
+# Submodules openai-responses 0.13 exposed as attributes (``openai_responses.helpers``).
+_SUBMODULES = frozenset({"ext", "helpers", "stores", "streaming"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
