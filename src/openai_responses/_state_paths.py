@@ -119,7 +119,7 @@ class StateView:
         """The flat store's name for this path's collection (``state.get(collection, id)``)."""
         if self._node.collection is None:
             where = ".".join(("state", *self._path))
-            raise AttributeError(f"{where} is a namespace, not a collection")
+            raise TypeError(f"{where} is a namespace, not a collection")
         return self._node.collection
 
     @property

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+import pydantic
 from pydantic import BaseModel
 
 from .._conversion import is_httpx2, to_httpx_request
@@ -46,11 +47,14 @@ _KIND_ORDER = ("create", "stateless", "action", "retrieve", "update", "list", "d
 def _rows_by_model() -> dict[type[BaseModel], Endpoint]:
     from .._endpoints import ENDPOINTS  # the table loads the SDK's types: only on first use
 
+    def rank(row: Endpoint) -> tuple[int, bool]:
+        # a plain ``create`` before ``create_and_run``, which makes a run too
+        return _KIND_ORDER.index(row.kind), not row.sdk.endswith(f".{row.kind}")
+
     found: dict[type[BaseModel], Endpoint] = {}
-    for kind in _KIND_ORDER:
-        for row in ENDPOINTS:
-            if row.kind == kind and row.model is not None:
-                found.setdefault(row.model, row)
+    for row in sorted((r for r in ENDPOINTS if r.model is not None), key=rank):
+        assert row.model is not None
+        found.setdefault(row.model, row)
     return found
 
 
@@ -92,10 +96,15 @@ def build(
     data = dict(partial or {})
     if "id" in model.model_fields and "id" not in data and not (row and row.id_prefix):
         data["id"] = new_id(_prefix(model))
-    if row is None:
-        times = {name: now() for name in ("created", "created_at") if name in model.model_fields}
-        return model.model_validate(deep_merge({**skeleton(model), **times}, data))
-    return _build_with_row(row, data, request, path_params)
+    if row is not None:
+        try:
+            return _build_with_row(row, data, request, path_params)
+        except pydantic.ValidationError:
+            raise
+        except Exception:  # defaults that need a live request: fall back to the skeleton
+            data.setdefault("id", new_id(row.id_prefix))
+    times = {name: now() for name in ("created", "created_at") if name in model.model_fields}
+    return model.model_validate(deep_merge({**skeleton(model), **times}, data))
 
 
 def _build_with_row(
