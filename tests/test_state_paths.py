@@ -155,7 +155,7 @@ def test_assigning_a_store_rebinds_every_route() -> None:
         assert (before.status_code, after.status_code) == (404, 200), row.sdk
         assert object_id in after.text, row.sdk
         served += 1
-    assert served >= 40  # the walk reached the table, not a handful
+    assert served > 20  # the walk reached the table (on both SDK majors), not a handful
 
 
 @pytest.fixture(scope="module")
