@@ -121,6 +121,12 @@ def test_builders_echo_the_request_and_fill_path_ids() -> None:
     message = message_from_create_request("thread_1", request, extra={"role": "assistant"})
     assert (message.thread_id, message.role) == ("thread_1", "assistant")
     assert message.id.startswith("msg_")
+    # the route's own logic: a string becomes a text block, as the API answers it
+    said = Request(
+        "POST", "https://x/v1/threads/t/messages", json={"role": "user", "content": "Hi"}
+    )
+    text = message_from_create_request("t", said).content[0]
+    assert text.type == "text" and text.text.value == "Hi"
 
 
 # -- the anchor's examples, in our words -------------------------------------------------------

@@ -21,7 +21,7 @@ from .._conversion import is_httpx2, to_httpx_request
 from .._defaults import deep_merge, new_id, now, skeleton
 
 if TYPE_CHECKING:
-    from .._endpoints import Endpoint
+    from .._endpoints import Context, Endpoint
 
 __all__ = ["build", "merge", "model_names", "row_for"]
 
@@ -129,7 +129,30 @@ def _build_with_row(
         # Path parameters the answer type carries (``thread_id``) are echoed, as routes do.
         fields = row.model.model_fields
         partial = {**{k: v for k, v in params.items() if k in fields and v}, **partial}
-    return build_object(ctx, partial)
+    made = _handled(ctx, partial)
+    return made if made is not None else build_object(ctx, partial)
+
+
+def _handled(ctx: Context, partial: dict[str, Any]) -> BaseModel | None:
+    """What the row's own handler makes (a message's content blocks from the request's
+    string, a thread's messages), when it can make one from this request alone; a run
+    needs its assistant in the state, so it is built from the row's defaults instead."""
+    from .._handlers import handle
+
+    if ctx.endpoint.handler is None or ctx.endpoint.kind != "create":
+        return None
+    from .._state import _COLLECTIONS
+
+    for param, parent in ctx.endpoint.parents:  # the handler checks its parents exist
+        stand_in = _COLLECTIONS[parent].model.model_construct(id=ctx.params[param])
+        ctx.state.put(stand_in, parent)
+    try:
+        made = handle(ctx, partial)
+    except pydantic.ValidationError:
+        raise
+    except Exception:  # a handler that needs more than the request: use the defaults
+        return None
+    return made if ctx.endpoint.model and isinstance(made, ctx.endpoint.model) else None
 
 
 def _prefix(model: type[BaseModel]) -> str:
