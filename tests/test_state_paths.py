@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openai.types import FileObject
 from openai.types.beta import Assistant, Thread
 from openai.types.beta.threads import Message, Run
@@ -191,3 +193,39 @@ def test_objects_put_by_path_are_served(openai_mock: OpenAIMock) -> None:
     assert [r.id for r in listed] == [run.id]
     with pytest.raises(openai.NotFoundError):
         client.beta.threads.runs.retrieve(run.id, thread_id="thread_other")
+
+
+# -- the two views agree -------------------------------------------------------------------
+cursor = st.one_of(st.none(), st.integers(0, 7).map(lambda i: f"msg_{i}"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    count=st.integers(0, 6),
+    limit=st.one_of(st.none(), st.integers(1, 8)),
+    order=st.sampled_from([None, "asc", "desc"]),
+    after=cursor,
+    before=cursor,
+)
+def test_state_paths_page_as_the_list_route_does(
+    count: int, limit: int | None, order: str | None, after: str | None, before: str | None
+) -> None:
+    """Whatever the cursors, ``state.beta.threads.messages.list(...)`` answers the ids the
+    SDK's ``messages.list`` gets from the route, in the same order."""
+    mock = OpenAIMock()
+    state = mock.state
+    state.beta.threads.put(Thread(id="thread_p", created_at=0, object="thread"))
+    for i in range(count):
+        state.beta.threads.messages.put(
+            build(Message, {"id": f"msg_{i}", "thread_id": "thread_p", "created_at": i})
+        )
+    params = {"limit": limit, "order": order, "after": after, "before": before}
+    given_params: dict[str, Any] = {k: v for k, v in params.items() if v is not None}
+    by_path = [m.id for m in state.beta.threads.messages.list(thread_id="thread_p", **given_params)]
+    http = openai.OpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=openai.DefaultHttpxClient(transport=MockTransport(mock.router.handler)),
+    )
+    page = http.beta.threads.messages.list("thread_p", **given_params)
+    assert by_path == [m.id for m in page.data]
