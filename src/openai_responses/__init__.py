@@ -44,8 +44,13 @@ def _seed_from_cassette(state: StateStore, path: Path) -> StateStore:
 
 connect(Hooks(_load_table, _seed_from_cassette))
 
+# Submodules openai-responses 0.13 exposed as attributes (``openai_responses.helpers``).
+_SUBMODULES = frozenset({"ext", "helpers", "stores", "streaming"})
+
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
