@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
 from ._decorator import mock
 from ._errors import (
+    CassetteDriftWarning,
     CassetteMismatchError,
     InvalidMockResponseError,
     OpenAIMockError,
@@ -34,6 +35,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CassetteDriftWarning",
     "CassetteFormatError",
     "CassetteMismatchError",
     "CassetteSecretError",

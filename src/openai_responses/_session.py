@@ -30,7 +30,7 @@ from ._cassette import (
     response_to_httpx,
     save_cassette,
 )
-from ._errors import CassetteMismatchError, UnplayedInteractionsError
+from ._errors import CassetteDriftWarning, CassetteMismatchError, UnplayedInteractionsError
 from ._interception import PASSTHROUGH, Upstream, current_upstream
 
 __all__ = [
@@ -73,6 +73,8 @@ class CassetteOptions:
     allow_playback_repeats: bool = False
     # What to do at exit about recorded interactions the test never played.
     unplayed: Literal["ignore", "warn", "fail"] = "ignore"
+    # More cassettes replayed alongside, never written (pytest-recording's `vcr("a.yaml")`).
+    extra_paths: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -117,10 +119,12 @@ class CassetteSession:
     def __init__(self, path: Path, options: CassetteOptions) -> None:
         self.path = path
         self.options = options
-        self.existed = path.exists()
-        recorded = load_cassette(path) if self.existed and options.record_mode != "all" else []
+        self.existed = path.exists() or any(p.exists() for p in options.extra_paths)
+        replays = options.record_mode != "all"
+        recorded = load_cassette(path) if replays and path.exists() else []
+        extras = [i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)]
         self.index = InteractionIndex(
-            recorded,
+            [*recorded, *extras],
             ignore_json_paths=options.ignore_json_paths,
             match_on=options.match_on,
             allow_playback_repeats=options.allow_playback_repeats,
@@ -135,6 +139,10 @@ class CassetteSession:
     def may_record(self) -> bool:
         mode = self.options.record_mode
         return mode in ("all", "new_episodes") or (mode == "once" and not self.existed)
+
+    def records_host(self, url: httpx.URL) -> bool:
+        """Whether the cassette holds a request to ``url``'s scheme, host and port."""
+        return self.index.has_host(url.scheme, url.host, url.port)
 
     def replay(self, request: httpx.Request) -> httpx.Response | None:
         interaction = self.index.take(request)
@@ -203,6 +211,8 @@ class CassetteSession:
         if self._frozen:
             gc.unfreeze()
         self.save(failed=failed)
+        if self.index.drift:
+            warnings.warn(CassetteDriftWarning(str(self.path), self.index.drift), stacklevel=2)
         unplayed = self.index.unplayed()
         if not unplayed or self.options.unplayed == "ignore":
             return None
