@@ -122,7 +122,9 @@ class CassetteSession:
         self.existed = path.exists() or any(p.exists() for p in options.extra_paths)
         replays = options.record_mode != "all"
         recorded = load_cassette(path) if replays and path.exists() else []
-        extras = [i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)]
+        extras = [
+            i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
+        ]
         self.index = InteractionIndex(
             [*recorded, *extras],
             ignore_json_paths=options.ignore_json_paths,

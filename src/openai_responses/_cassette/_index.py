@@ -72,6 +72,7 @@ class InteractionIndex:
         self._match_on = compile_match_on(match_on)
         # Matched requests whose body differs from the recording: (recorded url, JSON paths).
         self.drift: list[tuple[str, list[str]]] = []
+        self.plays = 0  # recorded answers handed out, repeats included (vcrpy's play_count)
         self._repeats = allow_playback_repeats
         self._entries: list[_Entry] = []
         self._buckets: dict[Any, list[_Entry]] = {}
@@ -123,6 +124,10 @@ class InteractionIndex:
     def add(self, interaction: Interaction) -> None:
         """Register a newly recorded interaction; it counts as already played."""
         self._append(interaction, played=True)
+
+    def interactions(self) -> list[Interaction]:
+        """Every interaction, recorded ones first, then those recorded by this session."""
+        return [entry.interaction for entry in self._entries]
 
     def has_host(self, scheme: str, host: str, port: int | None) -> bool:
         return any(key[1:4] == (scheme, host, port) for key in self._buckets)
@@ -194,8 +199,10 @@ class InteractionIndex:
     def _play(self, entry: _Entry | None, matches: Sequence[_Entry]) -> Interaction | None:
         if entry is not None:
             entry.played = True
+            self.plays += 1
             return entry.interaction
         if self._repeats and matches:
+            self.plays += 1
             return matches[-1].interaction
         return None
 

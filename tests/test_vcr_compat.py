@@ -1,0 +1,271 @@
+"""pytest-recording's interface on our engine: a suite written for pytest-recording runs
+unchanged with it disabled (``-p no:recording``), and is left to it when it is active.
+
+The inner suites record against the loopback upstream, then replay with it stopped.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import openai
+import pytest
+
+import openai_responses._mock  # noqa: F401
+from conftest import UPSTREAM_TEXT, FakeOpenAI
+
+# pytester's in-process runs forget the modules imported during a run: what the inner suites
+# use is imported here once, so each run does not import the SDK and our engine anew.
+_ = openai.OpenAI(api_key="sk-warm").chat.completions
+
+pytest_plugins = ["pytester"]
+
+# Plugins the inner suites do not need are left out: loading them anew costs seconds a run.
+UNNEEDED = ("cacheprovider", "hypothesispytest", "xdist", "xdist.looponfail", "anyio", "asyncio")
+QUIET = tuple(arg for name in UNNEEDED for arg in ("-p", f"no:{name}"))
+NO_RECORDING = ("-p", "no:recording", *QUIET)
+
+CONFTEST = """
+import pytest
+
+@pytest.fixture
+def vcr_config():
+    return {"filter_headers": [("x-team", "TEAM")]}
+"""
+
+SUITE = """
+import httpx
+import openai
+import pytest
+
+URL = "{url}"
+OTHER = "{other}"
+
+
+def client():
+    return openai.OpenAI(api_key="sk-vcr-secret-0123456789", base_url=URL, max_retries=0)
+
+
+def ask(prompt="hi"):
+    completion = client().chat.completions.create(
+        model="gpt-4o", messages=[{{"role": "user", "content": prompt}}],
+        extra_headers={{"x-team": "blue"}},
+    )
+    return completion.choices[0].message.content
+
+
+@pytest.mark.vcr
+def test_chat(vcr):
+    assert ask() == "{text}"
+    assert len(vcr) == 1
+
+
+@pytest.mark.vcr
+def test_non_openai_host_and_mock(openai_mock):
+    assert httpx.get(OTHER).status_code == 404  # the upstream's answer, recorded too
+    assert ask() == "{text}"
+    assert openai_mock.chat.completions.create.call_count == 1
+
+
+class TestGroup:
+    @pytest.mark.vcr
+    @pytest.mark.parametrize("prompt", ["a/b", "c"])
+    def test_param(self, prompt):
+        assert ask(prompt) == "{text}"
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, loopback_openai: FakeOpenAI) -> pytest.Pytester:
+    loopback_openai.stream_pause = 0
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(
+        test_suite=SUITE.format(
+            url=loopback_openai.url, other=f"{loopback_openai.url}/nowhere", text=UPSTREAM_TEXT
+        )
+    )
+    return pytester
+
+
+def stop(upstream: FakeOpenAI) -> None:
+    assert upstream.server is not None
+    upstream.server.stop()
+
+
+def test_suite_records_then_replays_without_pytest_recording(
+    suite: pytest.Pytester, loopback_openai: FakeOpenAI
+) -> None:
+    suite.runpytest(*NO_RECORDING, "--record-mode=once").assert_outcomes(passed=4)
+    cassettes = suite.path / "cassettes" / "test_suite"
+    names = sorted(p.name for p in cassettes.iterdir())
+    assert names == [
+        "TestGroup.test_param[a-b].yaml",  # pytest-recording's naming, "/" replaced
+        "TestGroup.test_param[c].yaml",
+        "test_chat.yaml",
+        "test_non_openai_host_and_mock.yaml",
+    ]
+    text = (cassettes / "test_chat.yaml").read_text()
+    assert "sk-vcr-secret" not in text  # our secret filters, on top of vcr_config's
+    assert "TEAM" in text and "blue" not in text  # vcr_config's filter_headers
+    assert "/nowhere" in (cassettes / "test_non_openai_host_and_mock.yaml").read_text()
+    sent = len(loopback_openai.requests)
+
+    stop(loopback_openai)
+    suite.runpytest(*NO_RECORDING).assert_outcomes(passed=4)
+    assert len(loopback_openai.requests) == sent
+
+
+def test_drifted_bodies_replay_with_a_warning_unless_body_matching_is_asked(
+    suite: pytest.Pytester, loopback_openai: FakeOpenAI
+) -> None:
+    suite.runpytest(*NO_RECORDING, "--record-mode=once", "-k", "test_chat")
+    stop(loopback_openai)
+    source = suite.path / "test_suite.py"
+    source.write_text(source.read_text().replace("assert ask() ==", "assert ask('drifted') =="))
+
+    result = suite.runpytest(*NO_RECORDING, "-k", "test_chat")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*CassetteDriftWarning*test_chat.yaml*", "*messages.0.content*"])
+
+    source.write_text(
+        source.read_text().replace(
+            "@pytest.mark.vcr\ndef test_chat",
+            ('@pytest.mark.vcr(match_on=["method", "uri", "body"])\ndef test_chat'),
+        )
+    )
+    result = suite.runpytest(*NO_RECORDING, "-k", "test_chat")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CassetteMismatchError*", "*messages.0.content*"])
+
+
+def test_rewrite_records_anew(suite: pytest.Pytester, loopback_openai: FakeOpenAI) -> None:
+    cassette = suite.path / "cassettes" / "test_suite" / "test_chat.yaml"
+    suite.runpytest(*NO_RECORDING, "--record-mode=once", "-k", "test_chat")
+    cassette.write_text(cassette.read_text().replace(UPSTREAM_TEXT, "stale answer"))
+    sent = len(loopback_openai.requests)
+    suite.runpytest(*NO_RECORDING, "--record-mode=rewrite", "-k", "test_chat").assert_outcomes(
+        passed=1
+    )
+    assert len(loopback_openai.requests) == sent + 1
+    assert "stale answer" not in cassette.read_text()
+
+
+def test_missing_cassette_fails_and_names_the_fix(suite: pytest.Pytester) -> None:
+    result = suite.runpytest(*NO_RECORDING, "-k", "test_chat")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CassetteMismatchError*", "*does not exist*--record-mode*"])
+
+
+BLOCKING = """
+import socket
+import pytest
+
+def connect():
+    with socket.create_connection(("{host}", {port}), timeout=5):
+        pass
+
+def test_blocked():
+    with pytest.raises(RuntimeError, match="Network is disabled"):
+        connect()
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.*"])
+def test_allowed_by_marker():
+    connect()
+
+@pytest.mark.vcr(record_mode="once")
+def test_recording_is_not_blocked():
+    connect()
+"""
+
+
+def test_block_network(pytester: pytest.Pytester, loopback_openai: FakeOpenAI) -> None:
+    import httpx
+
+    url = httpx.URL(loopback_openai.url)
+    pytester.makepyfile(test_net=BLOCKING.format(host=url.host, port=url.port))
+    pytester.runpytest(*NO_RECORDING, "--block-network").assert_outcomes(passed=3)
+    result = pytester.runpytest(*NO_RECORDING, "--block-network", "--allowed-hosts=127.*")
+    result.assert_outcomes(passed=2, failed=1)  # test_blocked: the host is allowed now
+
+
+EXTRAS = """
+import openai
+import pytest
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {{"record_mode": "none"}}
+
+@pytest.mark.vcr("shared.yaml")
+def test_from_shared(vcr):
+    client = openai.OpenAI(api_key="sk-x", base_url="{url}", max_retries=0)
+    completion = client.chat.completions.create(
+        model="gpt-4o", messages=[{{"role": "user", "content": "hi"}}],
+        extra_headers={{"x-team": "blue"}},
+    )
+    assert completion.choices[0].message.content == "{text}"
+    assert vcr.play_count == 1 and vcr.all_played
+"""
+
+
+def test_marker_cassettes_are_replayed_too(
+    suite: pytest.Pytester, loopback_openai: FakeOpenAI
+) -> None:
+    suite.runpytest(*NO_RECORDING, "--record-mode=once", "-k", "test_chat")
+    recorded = suite.path / "cassettes" / "test_suite" / "test_chat.yaml"
+    shared = suite.path / "cassettes" / "test_extras" / "shared.yaml"
+    shared.parent.mkdir(parents=True)
+    recorded.rename(shared)
+    stop(loopback_openai)
+    suite.makepyfile(test_extras=EXTRAS.format(url=loopback_openai.url, text=UPSTREAM_TEXT))
+    suite.runpytest(*NO_RECORDING, "test_extras.py").assert_outcomes(passed=1)
+    assert not (suite.path / "cassettes" / "test_extras" / "test_from_shared.yaml").exists()
+
+
+PRESENT = """
+import pytest
+
+@pytest.mark.vcr
+def test_vcr_is_pytest_recordings(vcr, record_mode):
+    assert type(vcr).__module__ == "vcr.cassette"
+    assert record_mode == "none"
+"""
+
+
+def test_pytest_recording_active_is_left_alone(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_recording")
+    pytester.makepyfile(test_present=PRESENT)
+    pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+
+
+def test_openai_mock_cassette_true_names_it_after_the_test(
+    pytester: pytest.Pytester, loopback_openai: FakeOpenAI
+) -> None:
+    loopback_openai.stream_pause = 0
+    pytester.makepyfile(
+        test_named=textwrap.dedent(
+            f"""
+            import openai, pytest, openai_responses
+
+            def ask():
+                client = openai.OpenAI(api_key="sk-x", base_url="{loopback_openai.url}")
+                client.chat.completions.create(model="m", messages=[])
+
+            @pytest.mark.openai_mock(base_url="{loopback_openai.url}", cassette=True)
+            def test_fixture(openai_mock):
+                ask()
+
+            @pytest.mark.parametrize("n", [1])
+            @openai_responses.mock(base_url="{loopback_openai.url}", cassette=True)
+            def test_decorated(n):
+                ask()
+            """
+        )
+    )
+    pytester.runpytest(*QUIET, "--record-mode=once").assert_outcomes(passed=2)
+    folder = Path(pytester.path) / "cassettes" / "test_named"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "test_decorated[1].yaml",
+        "test_fixture.yaml",
+    ]
