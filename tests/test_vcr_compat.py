@@ -6,14 +6,23 @@ The inner suites record against the loopback upstream, then replay with it stopp
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
 
 import openai_responses._mock  # noqa: F401
-from conftest import UPSTREAM_TEXT, FakeOpenAI
+import test_corpus  # noqa: F401  (the inner corpus suite drives requests with it)
+from conftest import CORPUS_FILES, UPSTREAM_TEXT, FakeOpenAI, needs_corpus
+from openai_responses import (
+    CassetteDriftWarning,
+    CassetteMismatchError,
+    OpenAIMock,
+    UnmockedRequestError,
+)
 
 # pytester's in-process runs forget the modules imported during a run: what the inner suites
 # use is imported here once, so each run does not import the SDK and our engine anew.
@@ -269,3 +278,146 @@ def test_openai_mock_cassette_true_names_it_after_the_test(
         "test_decorated[1].yaml",
         "test_fixture.yaml",
     ]
+
+
+CORPUS_UNDER_VCR = """
+import openai
+import pytest
+
+from conftest import CORPUS, CORPUS_FILES
+from openai_responses._cassette import load_cassette
+from test_corpus import _assert_answer, _base_url, _drive
+
+NAMES = [f"{p.parent.name}/{p.name}" for p in CORPUS_FILES]
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir():
+    return str(CORPUS)
+
+
+@pytest.fixture
+def default_cassette_name(name):
+    return name
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.vcr
+@pytest.mark.parametrize("name", NAMES)
+def test_replays(name, vcr, openai_mock):
+    interactions = load_cassette(CORPUS / name)
+    base_url = _base_url(interactions[0].request.url)
+    client = openai.OpenAI(api_key="sk-corpus-test", base_url=base_url)
+    position = 0
+    while position < len(interactions):
+        outcome = _drive(client, base_url, interactions[position].request)
+        played = len(interactions) - len(openai_mock.cassette.index.unplayed())
+        assert played > position, f"#{position} was not answered from the cassette"
+        _assert_answer(outcome, interactions[played - 1], f"{name} #{played - 1}")
+        position = played
+    assert vcr.all_played and vcr.play_count == len(interactions)
+"""
+
+
+@needs_corpus
+def test_corpus_replays_under_the_vcr_marker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_corpus_vcr=CORPUS_UNDER_VCR)
+    result = pytester.runpytest(*NO_RECORDING, "-W", "error::openai_responses.CassetteDriftWarning")
+    result.assert_outcomes(passed=len(CORPUS_FILES))
+
+
+# -- match_on, misses and hosts, through OpenAIMock directly ----------------------------------
+
+ASKED = [{"role": "user", "content": "recorded prompt"}]
+
+
+def chat_cassette(tmp_path: Path) -> Path:
+    from test_cassettes import _interaction, write_cassette
+
+    recorded = _interaction(
+        "/v1/chat/completions", {"model": "m", "messages": ASKED}, {"content": "R"}
+    )
+    return write_cassette(tmp_path / "chat.yaml", recorded)
+
+
+def ask_sdk(prompt: str = "recorded prompt", base_url: str | None = None) -> str | None:
+    client = openai.OpenAI(api_key="sk-x", base_url=base_url, max_retries=0)
+    messages: Any = [{"role": "user", "content": prompt}]
+    return client.chat.completions.create(model="m", messages=messages).choices[0].message.content
+
+
+@pytest.mark.parametrize("bad", [["method", "urx"], "method", [42], ("method", None)])
+def test_a_bad_match_on_fails_when_the_mock_is_created(tmp_path: Path, bad: Any) -> None:
+    with pytest.raises(ValueError, match="match_on") as caught:
+        OpenAIMock(cassette=chat_cassette(tmp_path), match_on=bad)
+    assert repr(bad if isinstance(bad, str) else bad[-1]) in str(caught.value)
+
+
+def test_vcrpy_matcher_names_replay_and_report_drift(tmp_path: Path) -> None:
+    path = chat_cassette(tmp_path)
+    drift = pytest.warns(CassetteDriftWarning, match=r"(?s)chat.yaml.*messages\.0\.content")
+    with drift, OpenAIMock(cassette=path, match_on=["method", "uri"]):
+        assert ask_sdk("a different prompt") == "R"
+
+
+def test_vcrpy_style_callables_decide(tmp_path: Path) -> None:
+    def same_path(r1: Any, r2: Any) -> None:
+        assert r1.path == r2.path
+
+    def never(r1: Any, r2: Any) -> bool:
+        return False
+
+    with OpenAIMock(cassette=chat_cassette(tmp_path), match_on=["method", same_path, "body"]):
+        assert ask_sdk() == "R"
+    never_matches = OpenAIMock(cassette=chat_cassette(tmp_path), match_on=["method", never])
+    with never_matches, pytest.raises(CassetteMismatchError):
+        ask_sdk()
+
+
+def test_a_miss_with_no_such_endpoint_lists_the_recorded_ones(tmp_path: Path) -> None:
+    with OpenAIMock(cassette=chat_cassette(tmp_path)), pytest.raises(CassetteMismatchError) as miss:
+        openai.OpenAI(api_key="sk-x").embeddings.create(model="e", input="x")
+    message = str(miss.value)
+    assert "no recorded request is POST /v1/embeddings" in message
+    assert "POST https://api.openai.com/v1/chat/completions" in message
+    assert "-  " not in message  # no diff against an unrelated request
+
+
+def test_a_miss_names_the_differing_json_paths(tmp_path: Path) -> None:
+    with OpenAIMock(cassette=chat_cassette(tmp_path)), pytest.raises(CassetteMismatchError) as miss:
+        ask_sdk("another prompt")
+    assert "the bodies differ at: messages.0.content" in str(miss.value)
+    assert "ignore_json_paths=('messages.0.content',)" in str(miss.value)
+
+
+@needs_corpus
+def test_a_cassette_replays_every_host_it_records() -> None:
+    """The real OpenRouter cassette, the mock left at its default base_url."""
+    from conftest import CORPUS
+
+    path = CORPUS / "pydantic-ai" / "test_openrouter_errors_raised.yaml"
+    with OpenAIMock(cassette=path, unplayed="fail") as openai_mock:
+        client = openai.OpenAI(api_key="sk-x", base_url="https://openrouter.ai/api/v1")
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(
+                model="google/gemini-2.0-flash-exp:free",
+                messages=[
+                    {"role": "system", "content": "Be helpful."},
+                    {"role": "user", "content": "Tell me a joke."},
+                ],
+                stream=False,
+            )
+    # OpenAI-shaped paths on the other host reach their endpoint row: the SDK's 2 retries too
+    assert openai_mock.chat.completions.create.call_count == 3
+
+
+@pytest.mark.parametrize(
+    ("base_url", "named"),
+    [
+        ("http://proxy.test/api/v1", 'base_url="http://proxy.test/api/v1"'),
+        ("http://localhost:9/v1", 'base_url="http://localhost:9/v1"'),
+    ],
+)
+def test_an_openai_shaped_unmocked_request_names_base_url(base_url: str, named: str) -> None:
+    with OpenAIMock(), pytest.raises(UnmockedRequestError, match=re.escape(named)):
+        ask_sdk(base_url=base_url)
