@@ -421,3 +421,49 @@ def test_a_cassette_replays_every_host_it_records() -> None:
 def test_an_openai_shaped_unmocked_request_names_base_url(base_url: str, named: str) -> None:
     with OpenAIMock(), pytest.raises(UnmockedRequestError, match=re.escape(named)):
         ask_sdk(base_url=base_url)
+
+
+# -- vcr_config keys, through the adapter the marker uses --------------------------------------
+
+
+def test_vcr_config_filters_apply_to_recording_and_matching(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    import httpx
+
+    from openai_responses._pytest._vcr import vcr_mock
+
+    def hide_answer(response: dict[str, Any]) -> dict[str, Any]:
+        response["body"]["string"] = response["body"]["string"].replace(b"no route", b"HIDDEN")
+        return response
+
+    config: dict[str, Any] = {
+        "filter_query_parameters": ["api_key"],
+        "before_record_response": hide_answer,
+    }
+    path = tmp_path / "filtered.yaml"
+    url = f"{loopback_openai.url}/models?api_key=s3cret&limit=2"
+    with vcr_mock(path, config, "once"):
+        httpx.get(url)
+    text = path.read_text()
+    assert "s3cret" not in text and "limit=2" in text and "HIDDEN" in text
+    sent = len(loopback_openai.requests)
+    with vcr_mock(path, config, "none") as replaying:  # the live query still has api_key
+        assert "HIDDEN" in httpx.get(url).text
+    assert len(loopback_openai.requests) == sent
+    assert replaying.cassette is not None and not replaying.cassette.index.unplayed()
+
+
+def test_ignore_localhost_lets_requests_through(
+    tmp_path: Path, loopback_openai: FakeOpenAI
+) -> None:
+    import httpx
+
+    from openai_responses._pytest._vcr import vcr_mock
+
+    path = tmp_path / "ignored.yaml"
+    with vcr_mock(path, {"ignore_localhost": True}, "none"):
+        assert httpx.get(f"{loopback_openai.url}/nowhere").status_code == 404
+    assert len(loopback_openai.requests) == 1 and not path.exists()
+    with vcr_mock(path, {}, "none"), pytest.raises(CassetteMismatchError):
+        httpx.get(f"{loopback_openai.url}/nowhere")  # not ignored: a replay-only miss
