@@ -77,6 +77,17 @@ def test_non_openai_host_and_mock(openai_mock):
     assert openai_mock.chat.completions.create.call_count == 1
 
 
+@pytest.mark.vcr
+def test_requests_client():
+    try:
+        import requests
+    except ImportError:  # urllib3 alone, which requests is built on
+        import urllib3
+        assert urllib3.request("GET", OTHER + "?via=urllib3").status == 404
+    else:
+        assert requests.get(OTHER + "?via=requests").status_code == 404
+
+
 class TestGroup:
     @pytest.mark.vcr
     @pytest.mark.parametrize("prompt", ["a/b", "c"])
@@ -105,7 +116,7 @@ def stop(upstream: FakeOpenAI) -> None:
 def test_suite_records_then_replays_without_pytest_recording(
     suite: pytest.Pytester, loopback_openai: FakeOpenAI
 ) -> None:
-    suite.runpytest(*NO_RECORDING, "--record-mode=once").assert_outcomes(passed=4)
+    suite.runpytest(*NO_RECORDING, "--record-mode=once").assert_outcomes(passed=5)
     cassettes = suite.path / "cassettes" / "test_suite"
     names = sorted(p.name for p in cassettes.iterdir())
     assert names == [
@@ -113,6 +124,7 @@ def test_suite_records_then_replays_without_pytest_recording(
         "TestGroup.test_param[c].yaml",
         "test_chat.yaml",
         "test_non_openai_host_and_mock.yaml",
+        "test_requests_client.yaml",
     ]
     text = (cassettes / "test_chat.yaml").read_text()
     assert "sk-vcr-secret" not in text  # our secret filters, on top of vcr_config's
@@ -121,7 +133,8 @@ def test_suite_records_then_replays_without_pytest_recording(
     sent = len(loopback_openai.requests)
 
     stop(loopback_openai)
-    suite.runpytest(*NO_RECORDING).assert_outcomes(passed=4)
+    assert "?via=" in (cassettes / "test_requests_client.yaml").read_text()
+    suite.runpytest(*NO_RECORDING).assert_outcomes(passed=5)
     assert len(loopback_openai.requests) == sent
 
 

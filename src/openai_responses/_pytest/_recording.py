@@ -17,6 +17,7 @@ import pytest
 from ._names import default_cassette_name as _cassette_name
 from ._names import with_suffix
 from ._network import blocked_network
+from ._urllib3 import urllib3_routed
 from ._vcr import VcrCassette, merge_config, resolve_record_mode, vcr_mock
 
 __all__ = ["VCR_MOCK", "add_options"]
@@ -163,5 +164,5 @@ def vcr(
     )
     request.node.stash[VCR_MOCK] = openai_mock
     assert openai_mock.cassette is not None
-    with openai_mock:
+    with openai_mock, urllib3_routed(openai_mock.router):  # `requests` users record too
         yield VcrCassette(openai_mock.cassette, mode)
