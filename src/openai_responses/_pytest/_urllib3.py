@@ -101,7 +101,7 @@ def urllib3_routed(router: Any) -> Iterator[None]:
                 return original(pool, method, url, *args, **kwargs)
         return _to_urllib3(answer, arguments)
 
-    HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign]
+    HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
