@@ -211,6 +211,21 @@ def test_block_network(pytester: pytest.Pytester, loopback_openai: FakeOpenAI) -
     result.assert_outcomes(passed=2, failed=1)  # test_blocked: the host is allowed now
 
 
+DISABLED = """
+import pytest
+
+@pytest.mark.vcr
+def test_without_cassette(vcr):
+    assert vcr is None
+"""
+
+
+def test_disable_recording(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_disabled=DISABLED)
+    pytester.runpytest(*NO_RECORDING, "--disable-recording").assert_outcomes(passed=1)
+    pytester.runpytest(*NO_RECORDING).assert_outcomes(failed=1)
+
+
 EXTRAS = """
 import openai
 import pytest
