@@ -24,6 +24,7 @@ __all__ = ["VCR_MOCK", "add_options"]
 
 # The mock of a vcr-marked test; the ``openai_mock`` fixture hands out the same one.
 VCR_MOCK = pytest.StashKey[Any]()
+_MOCK_OPTIONS = ("base_url", "state")
 
 _MARKERS = (
     "vcr: replay (or record) the test's HTTP traffic from its cassette",
@@ -150,18 +151,10 @@ def vcr(
     name = with_suffix(request.getfixturevalue("default_cassette_name"), suffix)
     extras = [directory / path for marker in vcr_markers for path in marker.args]
     mode = resolve_record_mode(request.config.getoption("record_mode", default=None), config)
-    options = request.node.get_closest_marker("openai_mock")
-    openai_mock = vcr_mock(
-        directory / name,
-        config,
-        mode,
-        extras,
-        **{
-            k: v
-            for k, v in (options.kwargs if options else {}).items()
-            if k in ("base_url", "state")
-        },
-    )
+    # An openai_mock marker may still give the mock its base URL and state.
+    marker = request.node.get_closest_marker("openai_mock")
+    kept = {k: v for k, v in (marker.kwargs if marker else {}).items() if k in _MOCK_OPTIONS}
+    openai_mock = vcr_mock(directory / name, config, mode, extras, **kept)
     request.node.stash[VCR_MOCK] = openai_mock
     assert openai_mock.cassette is not None
     with openai_mock, urllib3_routed(openai_mock.router):  # `requests` users record too
