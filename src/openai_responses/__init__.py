@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
 from ._decorator import mock
 from ._errors import (
+    CassetteDriftWarning,
     CassetteMismatchError,
     InvalidMockResponseError,
     OpenAIMockError,
@@ -57,6 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CassetteDriftWarning",
     "CassetteFormatError",
     "CassetteMismatchError",
     "CassetteSecretError",
