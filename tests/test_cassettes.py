@@ -540,7 +540,11 @@ def test_custom_matcher_decides(tmp_path: Path) -> None:
     def same_model(request: httpx.Request, recorded: Any) -> bool:
         return json.loads(request.content)["model"] == json.loads(recorded.body)["model"]
 
-    with OpenAIMock(cassette=path, match_on=same_model):
+    # the body drifted from the recording: replayed (the matcher says so), and reported
+    with (
+        pytest.warns(openai_responses.CassetteDriftWarning),
+        OpenAIMock(cassette=path, match_on=same_model),
+    ):
         client = openai.OpenAI(api_key="sk-x")
         other_prompt = [{"role": "user", "content": "something else entirely"}]
         completion = client.chat.completions.create(model="m", messages=other_prompt)

@@ -90,6 +90,9 @@ def test_flag_is_shared_without_autoloading(
 ) -> None:
     import os
 
+    if "pytest_recording.plugin" in order:
+        pytest.importorskip("pytest_recording")
+
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     output = run_pytest(project, *order, "--record-mode=once", env=env)
     assert "1 passed" in output

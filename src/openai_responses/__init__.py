@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
 from ._decorator import mock
 from ._errors import (
+    CassetteDriftWarning,
     CassetteMismatchError,
     InvalidMockResponseError,
     OpenAIMockError,
@@ -44,14 +45,20 @@ def _seed_from_cassette(state: StateStore, path: Path) -> StateStore:
 
 connect(Hooks(_load_table, _seed_from_cassette))
 
+# Submodules openai-responses 0.13 exposed as attributes (``openai_responses.helpers``).
+_SUBMODULES = frozenset({"ext", "helpers", "stores", "streaming"})
+
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "CassetteDriftWarning",
     "CassetteFormatError",
     "CassetteMismatchError",
     "CassetteSecretError",

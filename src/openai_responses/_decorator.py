@@ -36,7 +36,12 @@ def mock(
         wants_mock = _FIXTURE in signature.parameters
 
         def new_mock(kwargs: dict[str, Any]) -> OpenAIMock:
-            openai_mock = _build(base_url, state, options)
+            own = options
+            if options.get("cassette") is True:  # named after the test, as pytest-recording does
+                from ._pytest._names import named_cassette
+
+                own = {**options, "cassette": named_cassette(func)}
+            openai_mock = _build(base_url, state, own)
             if wants_mock:
                 kwargs[_FIXTURE] = openai_mock
             return openai_mock

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "CassetteDriftWarning",
     "CassetteMismatchError",
     "InvalidMockResponseError",
     "InvalidRequest",
@@ -62,6 +63,24 @@ class CassetteMismatchError(OpenAIMockError):
         if nearest:
             lines.append(nearest)
         lines.append("Re-record with `pytest --record-mode=once` (new file) or `new_episodes`.")
+        super().__init__("\n".join(lines))
+
+
+class CassetteDriftWarning(UserWarning):
+    """Requests matched recordings (by a matcher that leaves the body out) with other bodies."""
+
+    def __init__(self, cassette: str, drift: Sequence[tuple[str, Sequence[str]]]) -> None:
+        self.cassette = cassette
+        self.drift = list(drift)
+        lines = [
+            f"openai_responses: {len(self.drift)} request(s) replayed from {cassette} "
+            "with a body that differs from the recording:"
+        ]
+        lines += [f"  {request}: {', '.join(paths)}" for request, paths in self.drift[:10]]
+        lines.append(
+            "Re-record (--record-mode=rewrite), or match bodies too: "
+            'match_on=(..., "body"), or leave match_on out (openai_responses\'s default).'
+        )
         super().__init__("\n".join(lines))
 
 

@@ -44,6 +44,13 @@ class BaseURL:
         return url.scheme == self.scheme and url.host == self.host and url.port == self.port
 
 
+def openai_api_path(path: str) -> str | None:
+    """``/api/v1/chat/completions`` -> ``/chat/completions``: the OpenAI API path inside
+    another host's URL (None when the path has no ``/v1`` segment)."""
+    _, marker, rest = path.partition("/v1/")
+    return f"/{rest}" if marker else None
+
+
 class OpenAIMock:
     """A typed, stateful mock of the OpenAI API.
 
@@ -87,11 +94,24 @@ class OpenAIMock:
         # into) a cassette; without one they stay unmocked.
         self._unrouted = Route(UNROUTED, self)
         self.router = OpenAIRouter(self._dispatch, self.failures.append, self.finish)
+        # Set by the vcr adapter: every host goes through the cassette, recorded in it or not.
+        self.all_hosts = False
 
     def _dispatch(self, request: httpx.Request) -> tuple[respx.Route, Any] | None:
-        if not self.base.owns(request.url):
+        url = request.url
+        if self.base.owns(url):
+            found = self._index.find(request.method, url.path)
+        elif self.cassette is not None and (self.all_hosts or self.cassette.records_host(url)):
+            # Another host the cassette answers for (OpenRouter, a proxy): OpenAI-shaped
+            # paths still reach their endpoint row (call history, state); others replay raw.
+            api_path = openai_api_path(url.path)
+            found = (
+                None
+                if api_path is None
+                else self._index.find(request.method, self.base.path + api_path)
+            )
+        else:
             return None
-        found = self._index.find(request.method, request.url.path)
         if found is None and self.cassette is None:
             return None
         route, params = found or (self._unrouted, {})

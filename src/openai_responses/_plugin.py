@@ -4,6 +4,10 @@
 pytest-recording defines ``--record-mode`` too, and pytest refuses a second definition. Both
 plugins read the same option (dest ``record_mode``, default None), so we define it only when
 pytest-recording will not: the one flag then drives both, whichever plugin loads first.
+
+Without pytest-recording (not installed, or ``-p no:recording``) we serve its interface
+ourselves (``_pytest/_recording.py``: the ``vcr`` marker and fixtures, ``--block-network``…),
+on our engine; with it active we define none of that.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ._pytest import _recording
+from ._pytest._names import test_cassette_path
 from ._session import RECORD_MODES, SETTINGS, Settings
 
 if TYPE_CHECKING:
@@ -28,6 +34,7 @@ __all__ = ["openai_mock"]
 _FLAG = "--record-mode"
 _RECORDING_MODULE = "pytest_recording.plugin"
 _PREVIOUS = pytest.StashKey[Settings]()
+_VCR_PLUGIN = "openai_responses.recording"
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -35,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     parser.addini("openai_record_mode", "Default cassette record mode", default=None)
     if _recording_plugin_defines_flag(pluginmanager):
         return
+    with contextlib.suppress(ValueError):  # registered by another plugin: share them
+        _recording.add_options(parser)
     with contextlib.suppress(ValueError):  # another plugin registered it first: share it
         parser.getgroup("openai_responses").addoption(
             _FLAG,
@@ -42,7 +51,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
             default=None,
             choices=[*RECORD_MODES, "rewrite"],
             dest="record_mode",
-            help='Cassette record mode: "none" (default), "once", "new_episodes" or "all".',
+            help='Cassette record mode: "none" (default), "once", "new_episodes", "all" or '
+            '"rewrite".',
         )
 
 
@@ -57,7 +67,14 @@ def _recording_plugin_defines_flag(pluginmanager: pytest.PytestPluginManager) ->
     return autoloads and installed and not pluginmanager.is_blocked("recording")
 
 
+def _recording_plugin_active(pluginmanager: pytest.PytestPluginManager) -> bool:
+    return pluginmanager.has_plugin("recording") or pluginmanager.has_plugin(_RECORDING_MODULE)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    manager = config.pluginmanager
+    if not _recording_plugin_active(manager) and not manager.has_plugin(_VCR_PLUGIN):
+        manager.register(_recording, _VCR_PLUGIN)
     config.addinivalue_line(
         "markers",
         "openai_mock(base_url=None, cassette=None, record_mode=None, on_miss='fail', "
@@ -79,11 +96,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def openai_mock(request: pytest.FixtureRequest) -> Iterator[OpenAIMock]:
-    """An entered OpenAIMock; options come from ``@pytest.mark.openai_mock(...)``."""
+    """An entered OpenAIMock; options come from ``@pytest.mark.openai_mock(...)``.
+
+    In a vcr-marked test it is the mock replaying the test's cassette. ``cassette=True``
+    names the cassette after the test: ``cassettes/<module>/<test>.yaml`` beside the module.
+    """
+    vcr_mock = request.node.stash.get(_recording.VCR_MOCK, None)
+    if vcr_mock is not None:
+        yield vcr_mock
+        return
     from ._mock import OpenAIMock  # not at plugin load: every pytest run would pay for it
 
     marker = request.node.get_closest_marker("openai_mock")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    if options.get("cassette") is True:
+        class_name = request.cls.__name__ if request.cls else None
+        options["cassette"] = test_cassette_path(request.node.path, class_name, request.node.name)
     mock = OpenAIMock(**options).__enter__()
     try:
         yield mock

@@ -22,6 +22,21 @@ __all__ = ["OpenAIRouter"]
 Dispatch = Callable[[httpx.Request], "tuple[respx.Route, Any] | None"]
 
 
+def _hint(url: httpx.URL) -> str:
+    """How to fix an unmocked request; an OpenAI-shaped path means the base URL is wrong."""
+    path = url.path
+    # OpenAI-compatible hosts keep the API under /v1; Azure's endpoint is the part before /openai.
+    for marker, kept in (("/v1/", "/v1"), ("/openai/", "")):
+        if marker in path:
+            base = f"{url.scheme}://{url.netloc.decode('ascii')}{path[: path.index(marker)]}{kept}"
+            return (
+                f"It looks like an OpenAI API call to another host: give the mock that host, "
+                f'e.g. base_url="{base}" (OpenAIMock, @openai_responses.mock or the '
+                "openai_mock marker), or record it in the mock's cassette."
+            )
+    return "Add a route with openai_mock.router (or .pass_through()) to let it through."
+
+
 class OpenAIRouter(respx.MockRouter):
     """A respx MockRouter that intercepts both httpx stacks and knows the endpoint table.
 
@@ -79,11 +94,7 @@ class OpenAIRouter(respx.MockRouter):
             with super().resolver(request) as resolved:
                 yield resolved
         except AllMockedAssertionError:
-            error = UnmockedRequestError(
-                request.method,
-                str(request.url),
-                "Add a route with openai_mock.router (or .pass_through()) to let it through.",
-            )
+            error = UnmockedRequestError(request.method, str(request.url), _hint(request.url))
             self._on_unmocked(error)
             raise error from None
 

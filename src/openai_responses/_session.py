@@ -27,12 +27,13 @@ from ._cassette import (
     Matcher,
     RecordFilters,
     interaction_from_exchange,
+    load_cassette,
     request_summary,
     response_to_httpx,
 )
 from ._cassette._merge import Snapshot, save_merged
 from ._cassette._record import credential_values
-from ._errors import CassetteMismatchError, UnplayedInteractionsError
+from ._errors import CassetteDriftWarning, CassetteMismatchError, UnplayedInteractionsError
 from ._interception import PASSTHROUGH, Upstream, current_upstream
 
 __all__ = [
@@ -77,6 +78,8 @@ class CassetteOptions:
     unplayed: Literal["ignore", "warn", "fail"] = "ignore"
     # vcrpy's option: when the test raised, False writes nothing recorded in the session.
     record_on_exception: bool = True
+    # More cassettes replayed alongside, never written (pytest-recording's `vcr("a.yaml")`).
+    extra_paths: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -123,10 +126,14 @@ class CassetteSession:
         self.options = options
         # The file as loaded: at save, what others wrote since is told apart from it.
         self._loaded = Snapshot.read(path)
-        self.existed = self._loaded.raw is not None
-        recorded = self._loaded.interactions() if options.record_mode != "all" else []
+        self.existed = self._loaded.raw is not None or any(p.exists() for p in options.extra_paths)
+        replays = options.record_mode != "all"
+        recorded = self._loaded.interactions() if replays else []
+        extras = [
+            i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
+        ]
         self.index = InteractionIndex(
-            recorded,
+            [*recorded, *extras],
             ignore_json_paths=options.ignore_json_paths,
             match_on=options.match_on,
             allow_playback_repeats=options.allow_playback_repeats,
@@ -141,6 +148,10 @@ class CassetteSession:
     def may_record(self) -> bool:
         mode = self.options.record_mode
         return mode in ("all", "new_episodes") or (mode == "once" and not self.existed)
+
+    def records_host(self, url: httpx.URL) -> bool:
+        """Whether the cassette holds a request to ``url``'s scheme, host and port."""
+        return self.index.has_host(url.scheme, url.host, url.port)
 
     def replay(self, request: httpx.Request) -> httpx.Response | None:
         interaction = self.index.take(request)
@@ -219,6 +230,8 @@ class CassetteSession:
             gc.unfreeze()
         self.closed = True
         self.save(failed=failed)
+        if self.index.drift:
+            warnings.warn(CassetteDriftWarning(str(self.path), self.index.drift), stacklevel=2)
         unplayed = self.index.unplayed()
         if not unplayed or self.options.unplayed == "ignore":
             return None

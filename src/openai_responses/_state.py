@@ -93,6 +93,14 @@ class StateStore:
         for seed in _SEEDERS:
             seed(self)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names the class lacks: the store by SDK path, ``state.beta.threads``.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from ._state_paths import namespace
+
+        return namespace(self, name)
+
     # -- writing -----------------------------------------------------------------------
     def put(self, obj: BaseModel, collection: str | None = None, **parents: str) -> BaseModel:
         """Insert or replace ``obj`` (latest snapshot wins), dispatching on its type."""

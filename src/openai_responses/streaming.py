@@ -153,6 +153,16 @@ class _BaseEventStream(Generic[T]):
         """Build an :class:`Event` with an explicit ``event:`` name (or None for none)."""
         return Event(event, data)
 
+    def _replay(self) -> list[bytes] | None:
+        """Frames already sent, when the body is read again (the SDK drains a finished
+        stream): the events are generated once, so their side effects happen once."""
+        return self.__dict__.get("_sent_frames")
+
+    def _record(self) -> list[bytes]:
+        frames: list[bytes] = []
+        self.__dict__["_sent_frames"] = frames  # subclasses need not call our __init__
+        return frames
+
 
 class EventStream(_BaseEventStream[T]):
     """A synchronous SSE body: override :meth:`generate`, pass the instance as ``content``.
@@ -166,9 +176,16 @@ class EventStream(_BaseEventStream[T]):
         raise NotImplementedError("override generate() to yield the stream's events")
 
     def __iter__(self) -> Iterator[bytes]:
+        sent = self._replay()
+        if sent is not None:
+            yield from list(sent)
+            return
+        sent = self._record()
         for item in self.generate():
-            yield _encode_item(item)
+            sent.append(_encode_item(item))
+            yield sent[-1]
         if self.terminator:
+            sent.append(self.terminator)
             yield self.terminator
 
 
@@ -181,15 +198,29 @@ class AsyncEventStream(_BaseEventStream[T]):
     def generate(self) -> AsyncGenerator[T, None] | Generator[T, None, None]:
         raise NotImplementedError("override generate() to yield the stream's events")
 
+    def agenerate(self) -> AsyncGenerator[T, None] | Generator[T, None, None]:
+        """The events, by default those of :meth:`generate`; openai-responses 0.13 streams
+        override this one instead, and keep working."""
+        return self.generate()
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        items = self.generate()
+        sent = self._replay()
+        if sent is not None:
+            for frame in list(sent):
+                yield frame
+            return
+        sent = self._record()
+        items = self.agenerate()
         if isinstance(items, AsyncIterator):
             async for item in items:
-                yield _encode_item(item)
+                sent.append(_encode_item(item))
+                yield sent[-1]
         else:
             for item in items:
-                yield _encode_item(item)
+                sent.append(_encode_item(item))
+                yield sent[-1]
         if self.terminator:
+            sent.append(self.terminator)
             yield self.terminator
 
 

@@ -4,8 +4,9 @@ Pure data: nothing here patches or routes anything. The request pipeline calls t
 """
 
 from ._canonical import canonical_body
-from ._index import InteractionIndex, Matcher, request_summary
+from ._index import InteractionIndex, request_summary
 from ._load import load_cassette, parse_cassette
+from ._matchers import VCR_DEFAULT_MATCH_ON, Matcher, RequestView, VcrMatcher
 from ._model import (
     CassetteFormatError,
     CassetteSecretError,
@@ -18,6 +19,7 @@ from ._replay import response_to_httpx
 from ._save import save_cassette, serialize_cassette
 
 __all__ = [
+    "VCR_DEFAULT_MATCH_ON",
     "CassetteFormatError",
     "CassetteSecretError",
     "Interaction",
@@ -26,6 +28,8 @@ __all__ = [
     "RecordFilters",
     "RecordedRequest",
     "RecordedResponse",
+    "RequestView",
+    "VcrMatcher",
     "canonical_body",
     "interaction_from_exchange",
     "load_cassette",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
@@ -24,9 +24,9 @@ from ._canonical import (
     route_key,
     sdk_injected,
 )
-from ._model import Interaction, RecordedRequest
+from ._matchers import Matcher, VcrMatcher, body_drift, compile_match_on, json_paths_differing
+from ._model import Interaction
 
-Matcher = Callable[[httpx.Request, RecordedRequest], bool]
 _RouteKey = tuple[str, str, str, "int | None", str]
 _MatchKey = tuple[tuple[tuple[str, str], ...], CanonicalBody]
 _NEAREST_CANDIDATES = 100
@@ -65,11 +65,14 @@ class InteractionIndex:
         interactions: Iterable[Interaction],
         *,
         ignore_json_paths: Sequence[str] = (),
-        match_on: Matcher | None = None,
+        match_on: Matcher | VcrMatcher | Sequence[Any] | None = None,
         allow_playback_repeats: bool = False,
     ) -> None:
         self._ignore = tuple(ignore_json_paths)
-        self._match_on = match_on
+        self._match_on = compile_match_on(match_on)
+        # Matched requests whose body differs from the recording: (recorded url, JSON paths).
+        self.drift: list[tuple[str, list[str]]] = []
+        self.plays = 0  # recorded answers handed out, repeats included (vcrpy's play_count)
         self._repeats = allow_playback_repeats
         self._entries: list[_Entry] = []
         self._buckets: dict[Any, list[_Entry]] = {}
@@ -82,6 +85,8 @@ class InteractionIndex:
 
     def take(self, request: httpx.Request) -> Interaction | None:
         """The next unplayed recorded answer to `request` (now marked played), or None."""
+        if isinstance(self._match_on, VcrMatcher):
+            return self._note_drift(self._take_vcr(self._match_on, request), request)
         route = route_key(request.method, request.url)
         if route not in self._buckets:
             return None
@@ -92,11 +97,40 @@ class InteractionIndex:
             matches = group.entries if group is not None else []
             entry = group.next_unplayed() if group is not None else None
             return self._play(entry, matches)
+        played = self._play(next((e for e in matches if not e.played), None), matches)
+        return self._note_drift(played, request)
+
+    def _take_vcr(self, matcher: VcrMatcher, request: httpx.Request) -> Interaction | None:
+        # vcrpy's way: every recorded request is a candidate (its matchers may ignore the host
+        # or the path); vcr-style suites keep cassettes small.
+        live = matcher.live(request)
+        if live is None:
+            return None
+        matches = [e for e in self._entries if matcher.matches(live, e.interaction.request)]
         return self._play(next((e for e in matches if not e.played), None), matches)
+
+    def _note_drift(self, played: Interaction | None, request: httpx.Request) -> Interaction | None:
+        # Only matchers that leave the body out can let a drifted body through.
+        matcher = self._match_on
+        if played is None or matcher is None:
+            return played
+        if isinstance(matcher, VcrMatcher) and matcher.compares_body:
+            return played
+        paths = body_drift(played.request, request)
+        if paths is not None:
+            self.drift.append((f"{played.request.method} {played.request.url}", paths))
+        return played
 
     def add(self, interaction: Interaction) -> None:
         """Register a newly recorded interaction; it counts as already played."""
         self._append(interaction, played=True)
+
+    def interactions(self) -> list[Interaction]:
+        """Every interaction, recorded ones first, then those recorded by this session."""
+        return [entry.interaction for entry in self._entries]
+
+    def has_host(self, scheme: str, host: str, port: int | None) -> bool:
+        return any(key[1:4] == (scheme, host, port) for key in self._buckets)
 
     def unplayed(self) -> list[Interaction]:
         return [entry.interaction for entry in self._entries if not entry.played]
@@ -105,9 +139,23 @@ class InteractionIndex:
         """Nearest recorded candidate and a diff of bodies, for miss messages ("" if empty)."""
         if not self._entries:
             return ""
+        method, path = request.method.upper(), request.url.path
+        if not any(e.route[0] == method and e.route[4] == path for e in self._entries):
+            return self._endpoints_listing(method, path)
         body = request.read()
         best = _closest(self._candidates(request), body, self._ignore)
         return _describe(best, request, body, self._ignore)
+
+    def _endpoints_listing(self, method: str, path: str) -> str:
+        counts: dict[str, int] = {}
+        for entry in self._entries:
+            line = f"{entry.route[0]} {entry.route[1]}://{entry.route[2]}{entry.route[4]}"
+            counts[line] = counts.get(line, 0) + 1
+        listed = [f"    {line}" + (f" (x{n})" if n > 1 else "") for line, n in counts.items()]
+        return "\n".join(
+            [f"  no recorded request is {method} {path}; the cassette records:", *listed[:20]]
+            + ([f"    … and {len(listed) - 20} more"] if len(listed) > 20 else [])
+        )
 
     # internals -----------------------------------------------------------------------------
 
@@ -139,19 +187,22 @@ class InteractionIndex:
         return (canonical_query(request.url), body)
 
     def _scan(self, route: Any, request: httpx.Request) -> list[_Entry]:
-        assert self._match_on is not None
+        matcher = self._match_on
+        assert matcher is not None and not isinstance(matcher, VcrMatcher)
         query = canonical_query(request.url)
         return [
             entry
             for entry in self._buckets[route]
-            if entry.query == query and self._match_on(request, entry.interaction.request)
+            if entry.query == query and matcher(request, entry.interaction.request)
         ]
 
     def _play(self, entry: _Entry | None, matches: Sequence[_Entry]) -> Interaction | None:
         if entry is not None:
             entry.played = True
+            self.plays += 1
             return entry.interaction
         if self._repeats and matches:
+            self.plays += 1
             return matches[-1].interaction
         return None
 
@@ -210,6 +261,10 @@ def _describe(entry: _Entry, request: httpx.Request, body: bytes, ignore: Sequen
     )
     if diff:
         lines.extend(diff)
+        paths = json_paths_differing(recorded.body, body)
+        if paths:
+            lines.append(f"  the bodies differ at: {', '.join(paths)}")
+            lines.append(f"  if those may differ, pass ignore_json_paths={tuple(paths)!r}")
     elif entry.played:
         lines.append(
             "  bodies are identical: every recorded copy of this request was already played"

@@ -109,7 +109,7 @@ def _filter_request(request: RecordedRequest, filters: RecordFilters) -> Recorde
     request = replace(
         request,
         headers=_apply_header_filters(headers, filters.filter_headers),
-        url=_filter_query(_without_credential_params(request.url), filters.filter_query_parameters),
+        url=filter_query(_without_credential_params(request.url), filters.filter_query_parameters),
         body=_filter_json(request.body, filters.filter_json_paths),
     )
     hook = filters.before_record_request
@@ -188,7 +188,7 @@ def _apply_header_filters(headers: Headers, entries: Sequence[HeaderFilter]) -> 
     return tuple(result)
 
 
-def _filter_query(url: str, entries: Sequence[HeaderFilter]) -> str:
+def filter_query(url: str, entries: Sequence[HeaderFilter]) -> str:
     if not entries:
         return url
     rules = _normalize_filters(entries)
