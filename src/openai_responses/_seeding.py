@@ -50,7 +50,7 @@ _DELETED = "seeding.deleted"
 # StateStore.extras key: (collection, id) of objects seeded with ids the seeding made up.
 _GUESSED = "seeding.guessed"
 # Query parameters that do not narrow a listing (anything else, e.g. ``run_id``, filters it).
-_NOT_FILTERS = frozenset({"order", "limit", "include", "include[]"})
+_NOT_FILTERS = frozenset({"order", "limit", "include", "include[]", "api-version"})
 
 
 # -- when the state may answer a request the cassette does not have ---------------------------
