@@ -189,6 +189,9 @@ class Walk:
     is_async: bool
     methods: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # Called with the method's SDK path once its ids and arguments are made, just before it
+    # is sent: a walk over ``.response`` forms sets the override there, after the set-up.
+    before_send: Callable[[str], None] | None = None
 
     async def call(self, sdk: str, **overrides: Any) -> Any:
         """Call one SDK method: given arguments, else real objects, else plausible values."""
@@ -226,6 +229,8 @@ class Walk:
                 else kwargs.update({name: value})
             )
         extras = {k: v for k, v in overrides.items() if k not in kwargs}  # optional ones
+        if self.before_send is not None:
+            self.before_send(sdk)
         raw = method(*args, **kwargs, **extras)
         return await raw if inspect.isawaitable(raw) else raw
 

@@ -126,7 +126,8 @@ def _call_user_function(function: Any, route: Route, ctx: Context) -> Any:
 def remember(ctx: Context, obj: BaseModel) -> None:
     """Stateful routes keep every object they answer with: the latest snapshot wins."""
     collection = ctx.endpoint.collection
-    if collection and ctx.endpoint.kind in ("create", "retrieve", "update", "action"):
+    kinds = ("create", "retrieve", "update", "action")
+    if collection and ctx.endpoint.kind in kinds and ctx.state.holds(collection, obj):
         ctx.state.put(obj, collection, **ctx.parent_links)
 
 
