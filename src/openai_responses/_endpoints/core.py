@@ -312,7 +312,9 @@ ENDPOINTS = (
         aliases=(
             "chat.completions.parse",
             "chat.completions.stream",
+            "beta.chat.completions.create",
             "beta.chat.completions.parse",
+            "beta.chat.completions.stream",
         ),
     ),
     Endpoint(

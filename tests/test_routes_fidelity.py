@@ -1,0 +1,140 @@
+"""Routes answer what the service (and the SDK's types) would: aliases, echoed fields, nested
+objects made as the service makes them, 404s under parents, and overrides of one call of many."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+import yaml
+
+from openai_responses import OpenAIMock
+
+BASE = "https://api.openai.com/v1"
+MESSAGES: Any = [{"role": "user", "content": "hello"}]
+
+
+def client() -> openai.OpenAI:
+    return openai.OpenAI(api_key="sk-test", max_retries=0)
+
+
+def _completion(text: str) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{text}",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": text},
+            }
+        ],
+    }
+
+
+def _cassette(tmp_path: Path, answers: list[str]) -> Path:
+    """A cassette of one chat request per answer, each asking for it by name."""
+    interactions = [
+        {
+            "request": {
+                "method": "POST",
+                "uri": f"{BASE}/chat/completions",
+                "body": json.dumps({"model": "gpt-4o", "messages": _ask(text)}),
+                "headers": {},
+            },
+            "response": {
+                "status": {"code": 200, "message": "OK"},
+                "headers": {"content-type": ["application/json"]},
+                "body": {"string": json.dumps(_completion(text))},
+            },
+        }
+        for text in answers
+    ]
+    path = tmp_path / "calls.yaml"
+    path.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
+    return path
+
+
+def _ask(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"say {text}"}]
+
+
+# -- override one call of many -----------------------------------------------------------------
+def test_a_callable_returning_none_leaves_the_call_to_the_cassette(tmp_path: Path) -> None:
+    answers = ["one", "two", "three", "four", "five"]
+    path = _cassette(tmp_path, answers)
+    seen: list[str] = []
+
+    def third_only(request: httpx.Request) -> dict[str, Any] | None:
+        seen.append(json.loads(request.content)["messages"][0]["content"])
+        if len(seen) != 3:
+            return None
+        return {"choices": [{"index": 0, "message": {"role": "assistant", "content": "mine"}}]}
+
+    with OpenAIMock(cassette=path) as mock:
+        mock.chat.completions.create.response = third_only
+        got = [
+            client()
+            .chat.completions.create(model="gpt-4o", messages=_ask(text))  # type: ignore[arg-type]
+            .choices[0]
+            .message.content
+            for text in answers
+        ]
+    assert got == ["one", "two", "mine", "four", "five"]
+    assert len(seen) == 5 and mock.chat.completions.create.call_count == 5
+
+
+def test_a_callable_returning_none_leaves_the_call_to_the_state() -> None:
+    with OpenAIMock() as mock:
+        sdk = client()
+        first, second = (
+            sdk.files.create(file=(n, b"x"), purpose="assistants") for n in ("a.txt", "b.txt")
+        )
+
+        def only_second(request: httpx.Request, file_id: str) -> dict[str, Any] | None:
+            return {"filename": "overridden.txt"} if file_id == second.id else None
+
+        mock.files.retrieve.response = only_second
+        assert sdk.files.retrieve(first.id).filename == "a.txt"  # from the state
+        assert sdk.files.retrieve(second.id).filename == "overridden.txt"
+        with pytest.raises(openai.NotFoundError):  # the state's 404, not a made-up file
+            sdk.files.retrieve("file-unknown")
+        # and stateless routes fall through to their default object
+        mock.embeddings.create.response = lambda request: None
+        assert sdk.embeddings.create(model="text-embedding-3-small", input="x").data
+
+
+# -- aliases -----------------------------------------------------------------------------------
+def test_beta_chat_completions_are_the_chat_routes() -> None:
+    mock = OpenAIMock()
+    assert mock.beta.chat.completions.create is mock.chat.completions.create
+    assert mock.beta.chat.completions.parse is mock.chat.completions.create
+    assert mock.beta.chat.completions.stream is mock.chat.completions.create
+    sdk = client()
+    beta = getattr(sdk, "beta", None)
+    if beta is None or not hasattr(beta, "chat"):
+        pytest.skip("this SDK has no client.beta.chat")
+    mock.beta.chat.completions.create.response = _completion("beta")
+    with mock.router:
+        parsed = beta.chat.completions.parse(model="gpt-4o", messages=MESSAGES)
+        with beta.chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+            streamed = stream.get_final_completion()
+    assert parsed.choices[0].message.content == "beta"
+    assert streamed.choices[0].message.content == "beta"
+    assert mock.beta.chat.completions.create.call_count == 2
+
+
+# -- the models partial the 0.13 docs show -----------------------------------------------------
+def test_models_list_takes_a_partial_listing() -> None:
+    mock = OpenAIMock()
+    mock.models.list.response = {
+        "data": [{"id": "my-model", "object": "model", "created": 1, "owned_by": "me"}]
+    }
+    with mock.router:
+        assert [m.id for m in client().models.list()] == ["my-model"]
