@@ -138,3 +138,38 @@ def test_models_list_takes_a_partial_listing() -> None:
     }
     with mock.router:
         assert [m.id for m in client().models.list()] == ["my-model"]
+
+
+# -- echoed and filled fields ------------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["float", "base64"])
+def test_embeddings_echo_the_model(encoding: Any) -> None:
+    with OpenAIMock():
+        answer = client().embeddings.create(
+            model="text-embedding-3-large", input=["a", "b"], encoding_format=encoding
+        )
+    assert answer.model == "text-embedding-3-large"
+    assert [item.index for item in answer.data] == [0, 1]
+
+
+def test_moderation_partials_keep_every_other_category_at_zero() -> None:
+    from openai.types import Moderation
+
+    with OpenAIMock() as mock:
+        default = client().moderations.create(input=["a", "b"])
+        mock.moderations.create.response = {
+            "results": [{"flagged": True, "categories": {"harassment": True}}]
+        }
+        partial = client().moderations.create(input="a")
+    assert len(default.results) == 2
+    for result in (*default.results, *partial.results):
+        for field in ("categories", "category_scores", "category_applied_input_types"):
+            model = Moderation.model_fields[field].annotation
+            values = getattr(result, field)
+            # every category the SDK's type has, optional ones too, is answered
+            assert model is not None
+            missing = [n for n in model.model_fields if getattr(values, n) is None]
+            assert not missing, (field, missing)
+    (flagged,) = partial.results
+    assert flagged.flagged and flagged.categories.harassment
+    assert flagged.categories.illicit is False and flagged.category_scores.illicit == 0.0
+    assert not any(default.results[0].categories.model_dump().values())

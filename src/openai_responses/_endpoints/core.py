@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import struct
@@ -175,6 +176,7 @@ def _embedding_defaults(ctx: Context) -> dict[str, Any]:
     tokens = estimate_tokens(inputs)
     return {
         "object": "list",
+        "model": model,  # echoed, as the service does
         "data": data,
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
@@ -185,23 +187,35 @@ def _embedding_handler(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     # built as JSON here rather than validated into CreateEmbeddingResponse.
     if ctx.body.get("encoding_format") != "base64":
         return build_object(ctx, partial)
-    answer: dict[str, Any] = deep_merge(
-        _embedding_defaults(ctx), {"model": ctx.body.get("model", ""), **(partial or {})}
-    )
+    answer: dict[str, Any] = deep_merge(_embedding_defaults(ctx), partial or {})
     return answer
 
 
 # -- moderations ---------------------------------------------------------------------------
 def _moderation_defaults(ctx: Context) -> dict[str, Any]:
-    from openai.types import Moderation
-
-    from .._defaults import skeleton
-
     inputs = ctx.body.get("input")
     count = len(inputs) if isinstance(inputs, list) and inputs and isinstance(inputs[0], str) else 1
     return {
         "model": ctx.body.get("model") or "omni-moderation-latest",
-        "results": [skeleton(Moderation) for _ in range(count)],
+        "results": [_moderation_result() for _ in range(count)],
+    }
+
+
+def _moderation_result() -> dict[str, Any]:
+    """A result with every category the SDK's type knows, optional ones included: not flagged,
+    score 0.0, applied to text. A partial naming a few categories keeps the rest."""
+    from openai.types import Moderation
+
+    def every(field: str, value: Any) -> dict[str, Any]:
+        model = Moderation.model_fields[field].annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        return {f.alias or name: copy.copy(value) for name, f in model.model_fields.items()}
+
+    return {
+        "flagged": False,
+        "categories": every("categories", False),
+        "category_scores": every("category_scores", 0.0),
+        "category_applied_input_types": every("category_applied_input_types", ["text"]),
     }
 
 
