@@ -91,15 +91,33 @@ def _chat_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     completion = build_object(ctx, partial)
     if ctx.body.get("store"):
         ctx.state.put(completion, "chat_completions")
+        parent = str(getattr(completion, "id", ""))
         for index, message in enumerate(ctx.body.get("messages") or []):
-            # The SDK's type says role "assistant" only; the API lists the request's messages
-            # with their own roles, so these are built without validation.
-            stored = ChatCompletionStoreMessage.model_construct(
-                **message, id=f"{getattr(completion, 'id', '')}-{index}"
-            )
-            parent = str(getattr(completion, "id", ""))
+            stored = _store_message(message, f"{parent}-{index}")
             ctx.state.put(stored, "chat_completion_messages", chat_completions=parent)
     return completion
+
+
+def _store_message(message: dict[str, Any], message_id: str) -> BaseModel:
+    """A request message as the stored-messages list answers it: text ``content``, parts in
+    ``content_parts``, and only the fields the SDK's type has. The type says role "assistant"
+    only; the API lists each message with its own role, so the role is kept as sent and the
+    rest is checked by validating with the role the type allows."""
+    fields = ChatCompletionStoreMessage.model_fields
+    data = {k: v for k, v in message.items() if k in fields}
+    content = message.get("content")
+    if isinstance(content, list):
+        parts = [p for p in content if isinstance(p, dict) and p.get("type") in _STORED_PARTS]
+        data["content_parts"] = parts
+        texts = [str(p.get("text", "")) for p in parts if p.get("type") == "text"]
+        data["content"] = "".join(texts) if texts else None
+    data["id"] = message_id
+    checked = ChatCompletionStoreMessage.model_validate({**data, "role": "assistant"})
+    dumped = checked.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return ChatCompletionStoreMessage.model_construct(**{**dumped, "role": message.get("role")})
+
+
+_STORED_PARTS = ("text", "image_url")  # what ``content_parts`` holds
 
 
 def _chat_stream(completion: BaseModel, ctx: Context) -> bytes:
