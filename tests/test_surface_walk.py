@@ -53,6 +53,11 @@ MADE_BY: dict[str, tuple[str, dict[str, Any]]] = {
     "chat_completions": ("chat.completions.create", {"store": True}),
     "conversations": ("conversations.create", {"items": [WALK_MESSAGE]}),
     "responses": ("responses.create", {"background": True}),
+    # a checkpoint's permissions are made one per project named, answered as a page of them
+    "checkpoint_permissions": (
+        "fine_tuning.checkpoints.permissions.create",
+        {"project_ids": ["proj_walk"]},
+    ),
 }
 # Arguments the API requires although the SDK's signature marks them optional (keyed by the
 # row, so aliases such as ``responses.parse`` and ``beta.responses.create`` share them).
@@ -270,7 +275,9 @@ class Walk:
         if collection in MADE_BY or collection in CREATES:
             sdk, options = MADE_BY.get(collection) or (_best_create(collection, known).sdk, {})
             inside = {p: known[p] for p, _ in ROWS[sdk].parents if p in known}
-            return (await self.call(sdk, **inside, **options)).parse()
+            made = (await self.call(sdk, **inside, **options)).parse()
+            pages = isinstance(getattr(made, "data", None), list)
+            return made.data[0] if pages else made  # a create answering a page of what it made
         parents = {c: known[p] for p, c in (row.parents if row else ()) if p in known}
         return self.mock.state.all(collection, **parents)[0]
 

@@ -11,7 +11,7 @@ from ..._defaults import deep_merge, new_id, now
 from ..._errors import not_found
 from ..._handlers import build_object
 from .._table import Answer, Context
-from ._kinds import apply, deleted_answer, stored
+from ._kinds import apply, deleted_answer
 from ._rows import collection, model, row, rows
 
 collection("skills", "skill:Skill")
@@ -90,9 +90,6 @@ def _version_content(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _skill_content(ctx: Context, partial: dict[str, Any] | None) -> Answer:
-    skill = stored(ctx, "skills")
-    if isinstance(skill, httpx.Response):
-        return skill
     return httpx.Response(200, content=b"", headers={"content-type": "application/zip"})
 
 
@@ -103,6 +100,7 @@ ENDPOINTS = rows(
         "/skills/{skill_id}/content",
         "content",
         None,
+        parents=(("skill_id", "skills"),),
         handler=_skill_content,
     ),
     row(
@@ -150,6 +148,8 @@ ENDPOINTS = rows(
         "/skills/{skill_id}/versions/{version}/content",
         "content",
         None,
+        "skill_versions",
+        noun="version",
         parents=(("skill_id", "skills"),),
         handler=_version_content,
     ),
