@@ -16,6 +16,7 @@ from openai_responses import OpenAIMock
 
 BASE = "https://api.openai.com/v1"
 MESSAGES: Any = [{"role": "user", "content": "hello"}]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def client() -> openai.OpenAI:
@@ -173,3 +174,61 @@ def test_moderation_partials_keep_every_other_category_at_zero() -> None:
     assert flagged.flagged and flagged.categories.harassment
     assert flagged.categories.illicit is False and flagged.category_scores.illicit == 0.0
     assert not any(default.results[0].categories.model_dump().values())
+
+
+# -- vector stores made with files -------------------------------------------------------------
+def _upload(sdk: openai.OpenAI, content: bytes) -> str:
+    return sdk.files.create(file=("notes.txt", content), purpose="assistants").id
+
+
+def test_a_vector_store_created_with_files_holds_them() -> None:
+    with OpenAIMock():
+        sdk = client()
+        ids = [_upload(sdk, b"hello"), _upload(sdk, b"hello world")]
+        store = sdk.vector_stores.create(name="docs", file_ids=ids)
+        listed = sdk.vector_stores.files.list(store.id)
+        again = sdk.vector_stores.retrieve(store.id)
+        one = sdk.vector_stores.files.retrieve(ids[0], vector_store_id=store.id)
+        with pytest.raises(openai.NotFoundError):
+            sdk.vector_stores.create(file_ids=[ids[0], "file-nobody-uploaded"])
+    assert store.name == "docs"
+    assert (store.file_counts.total, store.file_counts.completed) == (2, 2)
+    assert store.usage_bytes == 16
+    assert sorted(f.id for f in listed.data) == sorted(ids)
+    assert again.file_counts == store.file_counts
+    assert one.vector_store_id == store.id and one.status == "completed"
+
+
+@pytest.mark.parametrize("owner", ["assistant", "thread"])
+def test_tool_resources_vector_stores_are_made_and_answered_by_id(owner: str) -> None:
+    with OpenAIMock():
+        sdk = client()
+        file_id = _upload(sdk, b"facts")
+        resources: Any = {"file_search": {"vector_stores": [{"file_ids": [file_id]}, {}]}}
+        made = (
+            sdk.beta.assistants.create(model="gpt-4o", tool_resources=resources)
+            if owner == "assistant"
+            else sdk.beta.threads.create(tool_resources=resources)
+        )
+        search = made.tool_resources.file_search  # type: ignore[union-attr]
+        assert search is not None
+        ids = search.vector_store_ids or []
+        stores = [sdk.vector_stores.retrieve(i) for i in ids]
+        files = [f.id for f in sdk.vector_stores.files.list(ids[0]).data]
+        kept = (
+            sdk.beta.assistants.retrieve(made.id)
+            if owner == "assistant"
+            else sdk.beta.threads.retrieve(made.id)
+        )
+        with pytest.raises(openai.NotFoundError):
+            bad: Any = {"file_search": {"vector_stores": [{"file_ids": ["file-nope"]}]}}
+            if owner == "assistant":
+                sdk.beta.assistants.create(model="gpt-4o", tool_resources=bad)
+            else:
+                sdk.beta.threads.create(tool_resources=bad)
+    assert len(ids) == 2 and all(i.startswith("vs_") for i in ids)
+    assert [s.file_counts.total for s in stores] == [1, 0]
+    assert files == [file_id]
+    dumped = made.model_dump(exclude_unset=True)["tool_resources"]["file_search"]
+    assert "vector_stores" not in dumped  # the service answers ids only
+    assert kept.tool_resources == made.tool_resources
