@@ -3,6 +3,7 @@ objects made as the service makes them, 404s under parents, and overrides of one
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,123 @@ def test_tool_resources_vector_stores_are_made_and_answered_by_id(owner: str) ->
     dumped = made.model_dump(exclude_unset=True)["tool_resources"]["file_search"]
     assert "vector_stores" not in dumped  # the service answers ids only
     assert kept.tool_resources == made.tool_resources
+
+
+# -- stored children answer what was made --------------------------------------------------------
+def test_skill_versions_are_numbered_and_retrieved_by_number() -> None:
+    skill_md = ("SKILL.md", b"---\nname: notes\ndescription: takes notes\n---\n")
+    with OpenAIMock():
+        sdk: Any = client()
+        _needs(sdk, "skills")
+        skill = sdk.skills.create(files=[skill_md])
+        second = sdk.skills.versions.create(skill.id, files=[skill_md])
+        got = sdk.skills.versions.retrieve(second.version, skill_id=skill.id)
+        first = sdk.skills.versions.retrieve("1", skill_id=skill.id)
+        latest = sdk.skills.retrieve(skill.id).latest_version
+        sdk.skills.versions.delete("1", skill_id=skill.id)
+        with pytest.raises(openai.NotFoundError):
+            sdk.skills.versions.retrieve("1", skill_id=skill.id)
+        with pytest.raises(openai.NotFoundError):
+            sdk.skills.versions.retrieve("7", skill_id=skill.id)
+    assert (skill.latest_version, second.version, latest) == ("1", "2", "2")
+    assert got.id == second.id and got.skill_id == skill.id
+    assert first.version == "1" and first.id != second.id
+
+
+def test_checkpoint_permissions_list_what_create_made() -> None:
+    checkpoint = "ft:gpt-4o-mini:org:custom:ckpt-1"
+    with OpenAIMock():
+        sdk = client()
+        made = sdk.fine_tuning.checkpoints.permissions.create(
+            checkpoint, project_ids=["proj_a", "proj_b"]
+        )
+        listed = sdk.fine_tuning.checkpoints.permissions.list(checkpoint)
+        other = sdk.fine_tuning.checkpoints.permissions.list("ft:other:ckpt")
+        sdk.fine_tuning.checkpoints.permissions.delete(
+            made.data[0].id, fine_tuned_model_checkpoint=checkpoint
+        )
+        after = sdk.fine_tuning.checkpoints.permissions.list(checkpoint)
+        with pytest.raises(openai.NotFoundError):
+            sdk.fine_tuning.checkpoints.permissions.delete(
+                made.data[0].id, fine_tuned_model_checkpoint=checkpoint
+            )
+    assert [p.project_id for p in made.data] == ["proj_a", "proj_b"]
+    assert all(p.id.startswith("cp_") for p in made.data)
+    assert sorted(p.id for p in listed.data) == sorted(p.id for p in made.data)
+    assert other.data == []
+    assert [p.project_id for p in after.data] == ["proj_b"]
+
+
+def test_stored_chat_messages_validate_as_the_sdk_type() -> None:
+    from openai.types.chat import ChatCompletionStoreMessage
+
+    messages: Any = [
+        {"role": "system", "content": "be brief"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            ],
+        },
+    ]
+    with OpenAIMock():
+        sdk = client()
+        completion = sdk.chat.completions.create(model="gpt-4o", messages=messages, store=True)
+        listed = sdk.chat.completions.messages.list(completion.id, order="asc").data
+    assert [m.role for m in listed] == ["system", "user"]  # as the API lists them
+    assert [m.content for m in listed] == ["be brief", "what is this?"]
+    parts = listed[1].content_parts or []
+    assert [p.type for p in parts] == ["text", "image_url"]
+    for message in listed:
+        # every field but the role (the SDK's type says "assistant" only) validates
+        data = message.model_dump(mode="json", exclude_unset=True)
+        ChatCompletionStoreMessage.model_validate({**data, "role": "assistant"})
+
+
+def test_videos_are_looked_up_in_state() -> None:
+    with OpenAIMock():
+        sdk: Any = client()
+        _needs(sdk, "videos")
+        video = sdk.videos.create(prompt="a cat")
+        remix = sdk.videos.remix(video.id, prompt="a dog")
+        assert sdk.videos.retrieve(remix.id).remixed_from_video_id == video.id
+        assert sdk.videos.retrieve(video.id).id == video.id
+        for call in (
+            lambda: sdk.videos.retrieve("video_nobody"),
+            lambda: sdk.videos.remix("video_nobody", prompt="x"),
+            lambda: sdk.videos.download_content("video_nobody"),
+            lambda: sdk.videos.delete("video_nobody"),
+        ):
+            with pytest.raises(openai.NotFoundError):
+                call()
+        sdk.videos.delete(video.id)
+        with pytest.raises(openai.NotFoundError):
+            sdk.videos.retrieve(video.id)
+
+
+def _needs(sdk: Any, area: str) -> None:
+    if not hasattr(sdk, area):
+        pytest.skip(f"this SDK has no client.{area}")
+
+
+def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
+    options: Any = {"admin_api_key": "sk-admin"}
+    if "admin_api_key" not in inspect.signature(openai.OpenAI).parameters:
+        pytest.skip("this SDK has no admin client")
+    with OpenAIMock():
+        sdk = openai.OpenAI(api_key="sk-test", max_retries=0, **options)
+        _needs(sdk, "admin")
+        admin: Any = sdk.admin.organization
+        group = admin.groups.create(name="team")
+        role = admin.roles.create(role_name="reader", permissions=[])
+        assert admin.groups.roles.retrieve(role.id, group_id=group.id)
+        for call in (
+            lambda: admin.groups.roles.retrieve(role.id, group_id="group_nobody"),
+            lambda: admin.groups.roles.retrieve("role_nobody", group_id=group.id),
+            lambda: admin.groups.users.retrieve("user_x", group_id="group_nobody"),
+            lambda: admin.users.roles.retrieve("role_nobody", user_id="user_x"),
+            lambda: admin.projects.groups.retrieve(group.id, project_id="proj_nobody"),
+        ):
+            with pytest.raises(openai.NotFoundError):
+                call()
