@@ -24,6 +24,7 @@ VERSION = "2024-10-21"
 BASES = [ENDPOINT, f"{ENDPOINT}/", f"{ENDPOINT}/openai", f"{ENDPOINT}/openai/deployments/mine"]
 # The layouts the Azure client sends: with and without a deployment segment.
 LAYOUTS = ["/openai/deployments/some-deployment", "/openai"]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the Assistants API
 
 
 def _filled(endpoint: Endpoint) -> str:

@@ -11,7 +11,8 @@ one of the forms, and the answer the SDK receives must carry it:
 - a callable receiving the request and returning a partial.
 
 Rows whose answer is not JSON (file contents, audio, empty 200s) have nothing a partial could
-merge into; the three other forms are still checked on them.
+merge into, and no openai type to make an instance of: the partial and callable forms pass there
+when the call is answered, the model form is not tried, and an ``httpx.Response`` is checked.
 """
 
 from __future__ import annotations
