@@ -343,6 +343,7 @@ def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
         admin: Any = sdk.admin.organization
         group = admin.groups.create(name="team")
         role = admin.roles.create(role_name="reader", permissions=[])
+        admin.groups.roles.create(group.id, role_id=role.id)
         assert admin.groups.roles.retrieve(role.id, group_id=group.id)
         for call in (
             lambda: admin.groups.roles.retrieve(role.id, group_id="group_nobody"),
@@ -353,3 +354,26 @@ def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
         ):
             with pytest.raises(openai.NotFoundError):
                 call()
+
+
+def test_admin_assignments_answer_only_who_was_assigned() -> None:
+    options: Any = {"admin_api_key": "sk-admin"}
+    if "admin_api_key" not in inspect.signature(openai.OpenAI).parameters:
+        pytest.skip("this SDK has no admin client")
+    with OpenAIMock():
+        sdk = openai.OpenAI(api_key="sk-test", max_retries=0, **options)
+        _needs(sdk, "admin")
+        admin: Any = sdk.admin.organization
+        group, other = admin.groups.create(name="team"), admin.groups.create(name="other")
+        admin.groups.users.create(group.id, user_id="user_ann")
+        assert admin.groups.users.retrieve("user_ann", group_id=group.id)
+        for call in (
+            lambda: admin.groups.users.retrieve("user_bob", group_id=group.id),
+            lambda: admin.groups.users.retrieve("user_ann", group_id=other.id),
+            lambda: admin.users.roles.retrieve("role_x", user_id="user_ann"),
+        ):
+            with pytest.raises(openai.NotFoundError):
+                call()
+        admin.groups.users.delete("user_ann", group_id=group.id)
+        with pytest.raises(openai.NotFoundError):
+            admin.groups.users.retrieve("user_ann", group_id=group.id)

@@ -25,10 +25,7 @@ UNKNOWN = "unknown-id-0"
 # test states one with ``.response``). Keyed by row; the value says why.
 SERVICE_MADE = {
     "admin.organization.users.retrieve": "users join by invite: organization users are not kept",
-    "admin.organization.groups.users.retrieve": "the user is an organization user (see above)",
     "admin.organization.projects.api_keys.retrieve": "project API keys are made in the dashboard",
-    "admin.organization.projects.groups.roles.retrieve": "a project or an organization role",
-    "admin.organization.projects.users.roles.retrieve": "a project or an organization role",
     "beta.agents.sessions.artifacts.retrieve": "an agent session's artifacts come from its runs",
     "beta.agents.sessions.artifacts.content": "an agent session's artifacts come from its runs",
     "beta.agents.sessions.subagents.retrieve": "an agent session's subagents come from its runs",
