@@ -333,14 +333,19 @@ def _needs(sdk: Any, area: str) -> None:
         pytest.skip(f"this SDK has no client.{area}")
 
 
-def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
-    options: Any = {"admin_api_key": "sk-admin"}
+def _admin() -> Any:
+    """The admin API's organization resource, or a skip on an SDK without it."""
     if "admin_api_key" not in inspect.signature(openai.OpenAI).parameters:
         pytest.skip("this SDK has no admin client")
+    options: Any = {"admin_api_key": "sk-admin"}
+    sdk = openai.OpenAI(api_key="sk-test", max_retries=0, **options)
+    _needs(sdk, "admin")
+    return sdk.admin.organization
+
+
+def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
     with OpenAIMock():
-        sdk = openai.OpenAI(api_key="sk-test", max_retries=0, **options)
-        _needs(sdk, "admin")
-        admin: Any = sdk.admin.organization
+        admin = _admin()
         group = admin.groups.create(name="team")
         role = admin.roles.create(role_name="reader", permissions=[])
         admin.groups.roles.create(group.id, role_id=role.id)
@@ -357,13 +362,8 @@ def test_nested_admin_routes_answer_404_under_unknown_parents() -> None:
 
 
 def test_admin_assignments_answer_only_who_was_assigned() -> None:
-    options: Any = {"admin_api_key": "sk-admin"}
-    if "admin_api_key" not in inspect.signature(openai.OpenAI).parameters:
-        pytest.skip("this SDK has no admin client")
     with OpenAIMock():
-        sdk = openai.OpenAI(api_key="sk-test", max_retries=0, **options)
-        _needs(sdk, "admin")
-        admin: Any = sdk.admin.organization
+        admin = _admin()
         group, other = admin.groups.create(name="team"), admin.groups.create(name="other")
         admin.groups.users.create(group.id, user_id="user_ann")
         assert admin.groups.users.retrieve("user_ann", group_id=group.id)
