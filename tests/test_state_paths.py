@@ -36,9 +36,11 @@ def view(state: StateStore, sdk_path: str) -> StateView:
 
 
 def parent_params(sdk_path: str) -> dict[str, str]:
-    """A made-up id for each path parameter of the collection's rows (``thread_id``)."""
+    """A made-up id for each parent of the collection's rows (``thread_id``); an action row's
+    own object (``videos.remix`` under ``/videos/{video_id}``) is no parent of the collection."""
     rows = [r for r in ENDPOINTS if r.sdk.rsplit(".", 1)[0] == sdk_path]
-    return {param: f"{parent}_parent" for r in rows for param, parent in r.parents}
+    own = PATHS[sdk_path]
+    return {param: f"{parent}_parent" for r in rows for param, parent in r.parents if parent != own}
 
 
 def test_every_collection_has_an_sdk_path() -> None:
@@ -134,7 +136,8 @@ def _seed(state: StateStore, row: Any) -> tuple[str, str]:
     model = _COLLECTIONS[row.collection].model
     obj = build(model, {k: v for k, v in params.items() if k in model.model_fields})
     state.put(obj, row.collection, **{p: params[k] for k, p in row.parents})
-    params[row.id_param] = str(obj.id)
+    # rows that name their object by another field (a skill version by its number) use it
+    params[row.id_param] = str(getattr(obj, row.id_param, None) or obj.id)
     others = {n: "unlinked" for n in re.findall(r"\{(\w+)\}", row.path) if n not in params}
     return row.path.format(**params, **others), str(obj.id)
 

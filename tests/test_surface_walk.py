@@ -36,6 +36,7 @@ from typing_extensions import is_typeddict
 
 from openai_responses import OpenAIMock, UnmockedRequestError
 from openai_responses._endpoints import ENDPOINTS, Endpoint
+from openai_responses._endpoints._members import FAMILIES
 
 ROWS: dict[str, Endpoint] = {sdk: row for row in ENDPOINTS for sdk in (row.sdk, *row.aliases)}
 # A collection may have several creates (runs: ``runs.create`` in a thread, and
@@ -53,6 +54,11 @@ MADE_BY: dict[str, tuple[str, dict[str, Any]]] = {
     "chat_completions": ("chat.completions.create", {"store": True}),
     "conversations": ("conversations.create", {"items": [WALK_MESSAGE]}),
     "responses": ("responses.create", {"background": True}),
+    # a checkpoint's permissions are made one per project named, answered as a page of them
+    "checkpoint_permissions": (
+        "fine_tuning.checkpoints.permissions.create",
+        {"project_ids": ["proj_walk"]},
+    ),
 }
 # Arguments the API requires although the SDK's signature marks them optional (keyed by the
 # row, so aliases such as ``responses.parse`` and ``beta.responses.create`` share them).
@@ -71,6 +77,16 @@ DERIVED: dict[str, Callable[[Any], Any]] = {
         {"tool_call_id": call.id, "output": "walk"}
         for call in run.required_action.submit_tool_outputs.tool_calls
     ],
+}
+# Assignments (a role given to a group): the retrieve or delete of a member needs it assigned
+# first, by the family's create under the same parents. Row -> (create, member parameter).
+ASSIGNED: dict[str, tuple[str, str]] = {
+    row.sdk: (create.sdk, FAMILIES[create.sdk])
+    for row in ENDPOINTS
+    for create in ENDPOINTS
+    if create.sdk in FAMILIES
+    and row.kind in ("retrieve", "delete")
+    and row.path == f"{create.path}/{{{FAMILIES[create.sdk]}}}"
 }
 # Zero polls: a new run goes straight to its next pause instead of answering ``queued`` first.
 _AT_ONCE = {"queued": 0, "in_progress": 0}
@@ -189,6 +205,9 @@ class Walk:
     is_async: bool
     methods: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # Called with the method's SDK path once its ids and arguments are made, just before it
+    # is sent: a walk over ``.response`` forms sets the override there, after the set-up.
+    before_send: Callable[[str], None] | None = None
 
     async def call(self, sdk: str, **overrides: Any) -> Any:
         """Call one SDK method: given arguments, else real objects, else plausible values."""
@@ -203,6 +222,8 @@ class Walk:
                 self.mock.routes[scripted[0]].script()  # back to the default script
         values = {param: _id_of(obj, param) for param, obj in named.items()}
         values.update(overrides)
+        if row and row.sdk in ASSIGNED and ASSIGNED[row.sdk][1] not in overrides:
+            await self.assign(ASSIGNED[row.sdk], values)
         own = named.get(row.id_param or "") if row else None
         method = self.methods[sdk]
         parameters = signature(method).parameters
@@ -226,8 +247,17 @@ class Walk:
                 else kwargs.update({name: value})
             )
         extras = {k: v for k, v in overrides.items() if k not in kwargs}  # optional ones
+        if self.before_send is not None:
+            self.before_send(sdk)
         raw = method(*args, **kwargs, **extras)
         return await raw if inspect.isawaitable(raw) else raw
+
+    async def assign(self, family: tuple[str, str], values: dict[str, Any]) -> None:
+        """Assign the member the call will name, under the parents it will name."""
+        create, member = family
+        values.setdefault(member, f"walk-{member}")
+        inside = {p: values[p] for p, _ in ROWS[create].parents if p in values}
+        await self.call(create, **inside, **{member: values[member]})
 
     async def path_objects(self, row: Endpoint, given: dict[str, Any]) -> dict[str, Any]:
         """A real object for each path id the caller did not give: parents first, each made
@@ -265,7 +295,9 @@ class Walk:
         if collection in MADE_BY or collection in CREATES:
             sdk, options = MADE_BY.get(collection) or (_best_create(collection, known).sdk, {})
             inside = {p: known[p] for p, _ in ROWS[sdk].parents if p in known}
-            return (await self.call(sdk, **inside, **options)).parse()
+            made = (await self.call(sdk, **inside, **options)).parse()
+            pages = isinstance(getattr(made, "data", None), list)
+            return made.data[0] if pages else made  # a create answering a page of what it made
         parents = {c: known[p] for p, c in (row.parents if row else ()) if p in known}
         return self.mock.state.all(collection, **parents)[0]
 

@@ -15,7 +15,14 @@ from ._endpoints._table import Answer, Context, Endpoint
 from ._errors import bad_request, not_found
 from ._params import check_query, request_fault
 
-__all__ = ["build_object", "handle", "json_response", "missing_parent", "updated"]
+__all__ = [
+    "build_object",
+    "handle",
+    "json_response",
+    "missing_parent",
+    "updated",
+    "with_partial",
+]
 
 
 def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
@@ -29,12 +36,41 @@ def handle(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     parent_error = missing_parent(ctx)
     if parent_error is not None:
         return parent_error
+    handler = endpoint.handler or _KINDS[endpoint.kind]
     try:
-        return (endpoint.handler or _KINDS[endpoint.kind])(ctx, partial)
+        answer = handler(ctx, partial)
+        return answer if not partial else with_partial(ctx, answer, partial)
     except pydantic.ValidationError as error:
         # An object built from request data the answer type refuses: the API's 400. An error
         # the user's partial causes stays an error in the test (raised on).
         raise request_fault(error, ctx.body, partial) or error from None
+
+
+_STORING = ("create", "update", "action")  # kinds whose answer is the object as now stored
+
+
+def with_partial(ctx: Context, answer: Answer, partial: dict[str, Any]) -> Answer:
+    """The handler's answer with the user's partial merged over it.
+
+    Handlers that build objects merge the partial where it belongs (before storing, before
+    a run's lifecycle reads it); this pass makes every other one honour it too. Merging is
+    idempotent, so an answer that already carries the partial is unchanged. Errors and
+    non-JSON answers (file contents) have nothing to merge into.
+    """
+    if isinstance(answer, dict):
+        merged: dict[str, Any] = deep_merge(answer, partial)
+        return merged
+    if not isinstance(answer, BaseModel):
+        return answer
+    data = answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    new = deep_merge(data, partial)
+    if new == data:
+        return answer
+    obj = type(answer).model_validate(new)
+    collection = ctx.endpoint.collection
+    if collection and ctx.endpoint.kind in _STORING and ctx.state.holds(collection, obj):
+        ctx.state.put(obj, collection, **ctx.parent_links)  # what it made carries the partial
+    return obj
 
 
 def json_response(

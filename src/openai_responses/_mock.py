@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,20 +29,44 @@ ON_MISS = ("fail", "mock")
 UNROUTED = Endpoint("unrouted", "*", "/{path}", "stateless")
 
 
+# An Azure base URL: ``{endpoint}/openai``, perhaps with one deployment.
+_AZURE_TAIL = re.compile(r"/openai(?:/deployments/[^/]+)?$")
+
+
 @dataclass(frozen=True)
 class BaseURL:
+    """Where the mock answers. ``path`` is the root the API's paths hang under, without a
+    trailing slash; an Azure base (``{endpoint}/openai[/deployments/{name}]``) is cut back to
+    its endpoint, since the Azure client sends under ``/openai`` and ``/openai/deployments/…``
+    whatever deployment it names."""
+
     scheme: str
     host: str
     port: int | None
-    path: str  # without a trailing slash
+    path: str
 
     @classmethod
     def parse(cls, base_url: str) -> BaseURL:
         url = httpx.URL(base_url)
-        return cls(url.scheme, url.host, url.port, url.path.rstrip("/"))
+        return cls(url.scheme, url.host, url.port, _AZURE_TAIL.sub("", url.path.rstrip("/")))
 
     def owns(self, url: httpx.URL) -> bool:
         return url.scheme == self.scheme and url.host == self.host and url.port == self.port
+
+    def endpoint_path(self, path: str) -> str | None:
+        """The API path a request names under this base (``/chat/completions``), or None.
+
+        The Azure layout is accepted under any base: ``/openai`` and ``/deployments/{name}``
+        are dropped, so a deployment never decides the route (call history keeps it).
+        """
+        if not path.startswith(self.path):
+            return None
+        rest = path[len(self.path) :]
+        if rest.startswith("/openai/"):
+            rest = rest[len("/openai") :]
+        if rest.startswith("/deployments/"):
+            rest = rest[rest.find("/", len("/deployments/")) :] if rest.count("/") > 2 else "/"
+        return rest.rstrip("/") or "/"
 
 
 def openai_api_path(path: str) -> str | None:
@@ -89,7 +114,7 @@ class OpenAIMock:
             for sdk_path in (endpoint.sdk, *endpoint.aliases):
                 self.routes[sdk_path] = route
         build_tree(self, self.routes.items())
-        self._index = RouteIndex(self.base.path, {id(r): r for r in self.routes.values()}.values())
+        self._index = RouteIndex({id(r): r for r in self.routes.values()}.values())
         # Requests to the base URL that no endpoint row knows still replay from (or record
         # into) a cassette; without one they stay unmocked.
         self._unrouted = Route(UNROUTED, self)
@@ -100,18 +125,14 @@ class OpenAIMock:
     def _dispatch(self, request: httpx.Request) -> tuple[respx.Route, Any] | None:
         url = request.url
         if self.base.owns(url):
-            found = self._index.find(request.method, url.path)
+            path = self.base.endpoint_path(url.path)
         elif self.cassette is not None and (self.all_hosts or self.cassette.records_host(url)):
             # Another host the cassette answers for (OpenRouter, a proxy): OpenAI-shaped
             # paths still reach their endpoint row (call history, state); others replay raw.
-            api_path = openai_api_path(url.path)
-            found = (
-                None
-                if api_path is None
-                else self._index.find(request.method, self.base.path + api_path)
-            )
+            path = openai_api_path(url.path)
         else:
             return None
+        found = None if path is None else self._index.find(request.method, path)
         if found is None and self.cassette is None:
             return None
         route, params = found or (self._unrouted, {})

@@ -42,9 +42,10 @@ def answer(
 ) -> Result:
     ctx = Context(request, params, mock.state, route.endpoint)
     try:
-        # 1. override
-        if route.response is not None:
-            return without_delays(_override(route, ctx))
+        # 1. override (a callable answering None leaves this request to the next steps)
+        overridden = _override(route, ctx) if route.response is not None else None
+        if overridden is not None:
+            return without_delays(overridden)
         session = mock.cassette
         if session is not None:
             # 2. cassette
@@ -83,10 +84,12 @@ def without_delays(response: httpx.Response, *, replayed: bool = False) -> httpx
     return response
 
 
-def _override(route: Route, ctx: Context) -> httpx.Response:
+def _override(route: Route, ctx: Context) -> httpx.Response | None:
     value = route.response
     if callable(value) and not isinstance(value, (BaseModel, httpx.Response)):
         value = _call_user_function(value, route, ctx)
+        if value is None:
+            return None
     if isinstance(value, httpx.Response):
         return value
     if is_httpx2(value):
@@ -127,7 +130,8 @@ def _call_user_function(function: Any, route: Route, ctx: Context) -> Any:
 def remember(ctx: Context, obj: BaseModel) -> None:
     """Stateful routes keep every object they answer with: the latest snapshot wins."""
     collection = ctx.endpoint.collection
-    if collection and ctx.endpoint.kind in ("create", "retrieve", "update", "action"):
+    kinds = ("create", "retrieve", "update", "action")
+    if collection and ctx.endpoint.kind in kinds and ctx.state.holds(collection, obj):
         ctx.state.put(obj, collection, **ctx.parent_links)
 
 

@@ -44,7 +44,11 @@ class Route:
             method=self.endpoint.method,
             scheme=base.scheme,
             host=base.host,
-            path__regex=f"^{re.escape(base.path)}{self.endpoint.path_regex}$",
+            # the Azure layout too (``BaseURL.endpoint_path``): any deployment, same route
+            path__regex=(
+                f"^{re.escape(base.path)}(?:/openai)?(?:/deployments/[^/]+)?"
+                f"{self.endpoint.path_regex}/?$"
+            ),
         )
 
     def __repr__(self) -> str:
@@ -114,8 +118,7 @@ def _compiled(path_regex: str) -> re.Pattern[str]:
 class RouteIndex:
     """Finds the route of a request by (method, path depth), then one regex each."""
 
-    def __init__(self, prefix: str, routes: Iterable[Route]) -> None:
-        self._prefix = prefix
+    def __init__(self, routes: Iterable[Route]) -> None:
         self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
         for route in routes:
             endpoint = route.endpoint
@@ -126,11 +129,9 @@ class RouteIndex:
             candidates.sort(key=lambda pair: pair[1].endpoint.path.count("{"))
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        if not path.startswith(self._prefix):
-            return None
-        rest = path[len(self._prefix) :].rstrip("/") or "/"
-        for pattern, route in self._table.get((method, rest.count("/")), ()):
-            match = pattern.match(rest)
+        """The route of ``path``, a path under the base URL (``BaseURL.endpoint_path``)."""
+        for pattern, route in self._table.get((method, path.count("/")), ()):
+            match = pattern.match(path)
             if match:
                 return route, match.groupdict()
         return None

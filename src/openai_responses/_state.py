@@ -116,6 +116,12 @@ class StateStore:
         self._deleted.discard((spec.name, object_id))
         return obj
 
+    @staticmethod
+    def holds(collection: str, obj: BaseModel) -> bool:
+        """Whether ``obj`` is of the collection's type (an action may answer another type)."""
+        spec = _COLLECTIONS.get(collection)
+        return spec is not None and isinstance(obj, spec.model)
+
     def put_content(self, collection: str, object_id: str, content: bytes) -> None:
         self._content[(collection, object_id)] = content
 

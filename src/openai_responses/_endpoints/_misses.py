@@ -94,7 +94,8 @@ def children(ctx: Context) -> bool:
 
 def content(ctx: Context) -> bool:
     endpoint = ctx.endpoint
-    assert endpoint.collection is not None
+    if endpoint.collection is None:  # made-up bytes under a parent: nothing recorded to serve
+        return False
     held = ctx.state.content(endpoint.collection, ctx.object_id) is not None
     gone = ctx.state.was_deleted(endpoint.collection, ctx.object_id)
     return settled(ctx) and (held or gone)

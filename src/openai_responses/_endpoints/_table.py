@@ -29,7 +29,7 @@ Answer = BaseModel | dict[str, Any] | httpx.Response
 
 
 # Query parameters that do not narrow a listing (anything else, e.g. ``run_id``, filters it).
-_NOT_FILTERS = frozenset({"order", "limit", "include", "include[]"})
+_NOT_FILTERS = frozenset({"order", "limit", "include", "include[]", "api-version"})
 
 
 class MalformedBody(InvalidRequest):

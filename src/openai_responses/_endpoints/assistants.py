@@ -18,12 +18,14 @@ from pydantic import BaseModel
 
 from .._defaults import deep_merge, new_id, now
 from .._errors import InvalidRequest, bad_request, json_type, not_found
+from .._handlers import build_object
 from .._params import mapping
 from .._state import Collection, StateStore, register_collection
 from ..streaming import Event, EventStream
 from ._assistants_runs import RunDriver, revise
 from ._assistants_script import RunScript, book, make_script
 from ._table import Answer, Context, Endpoint
+from .surface.vector_stores import resolve_tool_resources, tool_resources_files, unknown_file
 
 register_collection(Collection("assistants", Assistant))
 register_collection(Collection("threads", Thread))
@@ -96,6 +98,23 @@ def _assistant_defaults(ctx: Context) -> dict[str, Any]:
     return {k: v for k, v in unset.items() if ctx.body.get(k) is None}
 
 
+def _assistant_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """An assistant; ``tool_resources.file_search.vector_stores`` become new vector stores,
+    answered by id in ``vector_store_ids`` as the service does."""
+    resources = mapping(ctx.body, "tool_resources") or None
+    problem = unknown_file(ctx.state, tool_resources_files(resources))
+    if problem is not None:
+        return problem
+    assistant = build_object(ctx, partial)
+    resolved = resolve_tool_resources(ctx.state, resources)
+    if resolved is not resources:  # vector stores were made
+        data = assistant.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        data["tool_resources"] = resolved
+        assistant = Assistant.model_validate(deep_merge(data, partial or {}))
+    ctx.state.put(assistant, "assistants")
+    return assistant
+
+
 def _thread_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     thread = _new_thread(ctx, ctx.body, partial)
     return thread if isinstance(thread, httpx.Response) else thread[0]
@@ -104,18 +123,21 @@ def _thread_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 def _new_thread(
     ctx: Context, spec: Mapping[str, Any], partial: dict[str, Any] | None
 ) -> tuple[Thread, list[Message]] | httpx.Response:
+    specs = spec.get("messages") or []
+    resources = spec.get("tool_resources") or {}
+    problem = _bad_messages(specs, "messages") or unknown_file(
+        ctx.state, tool_resources_files(resources)
+    )
+    if problem is not None:
+        return problem
     data = {
         "id": new_id("thread_"),
         "object": "thread",
         "created_at": now(),
         "metadata": spec.get("metadata") or {},
-        "tool_resources": spec.get("tool_resources") or {},
+        "tool_resources": resolve_tool_resources(ctx.state, resources),
     }
     thread = Thread.model_validate(deep_merge(data, partial or {}))
-    specs = spec.get("messages") or []
-    problem = _bad_messages(specs, "messages")
-    if problem is not None:
-        return problem
     ctx.state.put(thread, "threads")
     return thread, [_add_message(ctx.state, thread.id, s) for s in specs]
 
@@ -389,6 +411,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         id_prefix="asst_",
         required=("model",),
         defaults=_assistant_defaults,
+        handler=_assistant_create,
     ),
     # Threads have no list endpoint; their create also writes the initial messages.
     *(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import struct
@@ -92,15 +93,33 @@ def _chat_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     completion = build_object(ctx, partial)
     if ctx.body.get("store"):
         ctx.state.put(completion, "chat_completions")
+        parent = str(getattr(completion, "id", ""))
         for index, message in enumerate(objects(ctx.body, "messages")):
-            # The SDK's type says role "assistant" only; the API lists the request's messages
-            # with their own roles, so these are built without validation.
-            stored = ChatCompletionStoreMessage.model_construct(
-                **message, id=f"{getattr(completion, 'id', '')}-{index}"
-            )
-            parent = str(getattr(completion, "id", ""))
+            stored = _store_message(message, f"{parent}-{index}")
             ctx.state.put(stored, "chat_completion_messages", chat_completions=parent)
     return completion
+
+
+def _store_message(message: dict[str, Any], message_id: str) -> BaseModel:
+    """A request message as the stored-messages list answers it: text ``content``, parts in
+    ``content_parts``, and only the fields the SDK's type has. The type says role "assistant"
+    only; the API lists each message with its own role, so the role is kept as sent and the
+    rest is checked by validating with the role the type allows."""
+    fields = ChatCompletionStoreMessage.model_fields
+    data = {k: v for k, v in message.items() if k in fields}
+    content = message.get("content")
+    if isinstance(content, list):
+        parts = [p for p in content if isinstance(p, dict) and p.get("type") in _STORED_PARTS]
+        data["content_parts"] = parts
+        texts = [str(p.get("text", "")) for p in parts if p.get("type") == "text"]
+        data["content"] = "".join(texts) if texts else None
+    data["id"] = message_id
+    checked = ChatCompletionStoreMessage.model_validate({**data, "role": "assistant"})
+    dumped = checked.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return ChatCompletionStoreMessage.model_construct(**{**dumped, "role": message.get("role")})
+
+
+_STORED_PARTS = ("text", "image_url")  # what ``content_parts`` holds
 
 
 def _chat_stream(completion: BaseModel, ctx: Context) -> bytes:
@@ -178,6 +197,7 @@ def _embedding_defaults(ctx: Context) -> dict[str, Any]:
     tokens = estimate_tokens(inputs)
     return {
         "object": "list",
+        "model": model,  # echoed, as the service does
         "data": data,
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
@@ -188,23 +208,35 @@ def _embedding_handler(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     # built as JSON here rather than validated into CreateEmbeddingResponse.
     if ctx.body.get("encoding_format") != "base64":
         return build_object(ctx, partial)
-    answer: dict[str, Any] = deep_merge(
-        _embedding_defaults(ctx), {"model": ctx.body.get("model", ""), **(partial or {})}
-    )
+    answer: dict[str, Any] = deep_merge(_embedding_defaults(ctx), partial or {})
     return answer
 
 
 # -- moderations ---------------------------------------------------------------------------
 def _moderation_defaults(ctx: Context) -> dict[str, Any]:
-    from openai.types import Moderation
-
-    from .._defaults import skeleton
-
     inputs = ctx.body.get("input")
     count = len(inputs) if isinstance(inputs, list) and inputs and isinstance(inputs[0], str) else 1
     return {
         "model": ctx.body.get("model") or "omni-moderation-latest",
-        "results": [skeleton(Moderation) for _ in range(count)],
+        "results": [_moderation_result() for _ in range(count)],
+    }
+
+
+def _moderation_result() -> dict[str, Any]:
+    """A result with every category the SDK's type knows, optional ones included: not flagged,
+    score 0.0, applied to text. A partial naming a few categories keeps the rest."""
+    from openai.types import Moderation
+
+    def every(field: str, value: Any) -> dict[str, Any]:
+        model = Moderation.model_fields[field].annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        return {f.alias or name: copy.copy(value) for name, f in model.model_fields.items()}
+
+    return {
+        "flagged": False,
+        "categories": every("categories", False),
+        "category_scores": every("category_scores", 0.0),
+        "category_applied_input_types": every("category_applied_input_types", ["text"]),
     }
 
 
@@ -327,7 +359,9 @@ ENDPOINTS = (
         aliases=(
             "chat.completions.parse",
             "chat.completions.stream",
+            "beta.chat.completions.create",
             "beta.chat.completions.parse",
+            "beta.chat.completions.stream",
         ),
     ),
     Endpoint(

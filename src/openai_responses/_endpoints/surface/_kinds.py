@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..._defaults import deep_merge, now, skeleton
 from ..._errors import bad_request, not_found
 from ..._handlers import build_object, json_response, updated
+from ..._sse import encode_event
 from ..._state import StateStore
 from .._table import Answer, Context, Kind
 
@@ -101,7 +102,9 @@ def _void(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _empty_stream(ctx: Context, partial: dict[str, Any] | None) -> Answer:
-    return httpx.Response(200, content=b"", headers={"content-type": "text/event-stream"})
+    # Nothing happens on its own; a partial is one event of the row's type.
+    content = encode_event(build_object(ctx, partial)) if partial else b""
+    return httpx.Response(200, content=content, headers={"content-type": "text/event-stream"})
 
 
 # -- stored objects --------------------------------------------------------------------------

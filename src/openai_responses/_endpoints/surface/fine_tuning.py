@@ -6,14 +6,63 @@ from typing import Any
 
 import httpx
 
-from ..._defaults import new_id
-from ..._params import integer
+from ..._defaults import new_id, now
+from ..._errors import not_found
+from ..._params import integer, strings
 from .._misses import never
 from .._table import Answer, Context
-from ._kinds import POLL_HEADERS, Lifecycle, json_answer, stored, stored_action
+from ._kinds import EMPTY_PAGE, POLL_HEADERS, Lifecycle, json_answer, stored, stored_action
 from ._rows import collection, row, rows
 
 collection("fine_tuning_jobs", "fine_tuning.fine_tuning_job:FineTuningJob")
+# Permissions hang under a checkpoint's name (not a stored object): linked as "checkpoints".
+collection(
+    "checkpoint_permissions",
+    "fine_tuning.checkpoints.permission_create_response:PermissionCreateResponse",
+)
+
+
+def _checkpoint(ctx: Context) -> dict[str, str]:
+    return {"checkpoints": ctx.params["fine_tuned_model_checkpoint"]}
+
+
+def _permissions_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    """One permission per project the request names, answered as a page of them."""
+    assert ctx.endpoint.model is not None
+    made = []
+    for project_id in strings(ctx.body, "project_ids"):
+        permission = ctx.endpoint.model.model_validate(
+            {
+                "id": new_id("cp_"),
+                "object": "checkpoint.permission",
+                "created_at": now(),
+                "project_id": str(project_id),
+            }
+        )
+        ctx.state.put(permission, "checkpoint_permissions", **_checkpoint(ctx))
+        made.append(permission.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    page = {**EMPTY_PAGE, "data": made, "first_id": None, "last_id": None}
+    if made:
+        page.update(first_id=made[0]["id"], last_id=made[-1]["id"])
+    return page
+
+
+def _permissions_list(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    checkpoint = ctx.params["fine_tuned_model_checkpoint"]
+    listed = ctx.state.page("checkpoint_permissions", ctx.query, checkpoints=checkpoint)
+    page: dict[str, Any] = listed.to_json()
+    project_id = ctx.query.get("project_id")
+    if project_id:
+        page["data"] = [p for p in page["data"] if p.get("project_id") == project_id]
+    return page
+
+
+def _permission_delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    permission_id = ctx.params["permission_id"]
+    if ctx.state.get("checkpoint_permissions", permission_id, **_checkpoint(ctx)) is None:
+        return not_found("permission", permission_id)
+    ctx.state.delete("checkpoint_permissions", permission_id)
+    return {"id": permission_id, "object": "checkpoint.permission", "deleted": True}
 
 
 def _job_defaults(ctx: Context) -> dict[str, Any]:
@@ -133,7 +182,7 @@ ENDPOINTS = rows(
         "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
         "action",
         "fine_tuning.checkpoints.permission_create_response:PermissionCreateResponse",
-        pages=True,
+        handler=_permissions_create,
     ),
     row(
         "fine_tuning.checkpoints.permissions.delete",
@@ -141,6 +190,9 @@ ENDPOINTS = rows(
         "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
         "delete",
         "fine_tuning.checkpoints.permission_delete_response:PermissionDeleteResponse",
+        "checkpoint_permissions",
+        noun="permission",
+        handler=_permission_delete,
     ),
     row(
         "fine_tuning.checkpoints.permissions.list",
@@ -148,6 +200,7 @@ ENDPOINTS = rows(
         "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions",
         "list",
         "fine_tuning.checkpoints.permission_list_response:PermissionListResponse",
+        handler=_permissions_list,
         aliases=("fine_tuning.checkpoints.permissions.retrieve",),
     ),
     row(

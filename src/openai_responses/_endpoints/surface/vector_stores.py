@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 from ..._defaults import new_id, now
 from ..._errors import not_found
-from ..._handlers import build_object
+from ..._handlers import build_object, updated
 from ..._params import integer, objects, strings
+from ..._state import StateStore
 from .._table import Answer, Context
 from ._kinds import Lifecycle, apply, stored
 from ._rows import collection, row, rows
@@ -33,7 +35,7 @@ PROCESSING = Lifecycle(("in_progress", "completed"))
 VS = (("vector_store_id", "vector_stores"),)
 
 
-def _store_defaults(ctx: Context) -> dict[str, Any]:
+def _store_defaults(ctx: Context | None) -> dict[str, Any]:
     return {
         "status": "completed",
         "file_counts": {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0},
@@ -75,20 +77,102 @@ def _batch_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _put_batch_file(ctx: Context, file_id: str, batch_id: str) -> None:
+    attach(ctx.state, ctx.params["vector_store_id"], file_id)
+    ctx.state.extras.setdefault("vector_store_batch_files", {})[file_id] = batch_id
+
+
+def attach(state: StateStore, store_id: str, file_id: str) -> BaseModel:
+    """A processed vector store file for an uploaded file (its id is the file's id)."""
     from openai.types.vector_stores import VectorStoreFile
 
-    upload = ctx.state.get("files", file_id)
+    upload = state.get("files", file_id)
     vs_file = VectorStoreFile(
         id=file_id,
         object="vector_store.file",
         created_at=now(),
-        vector_store_id=ctx.params["vector_store_id"],
+        vector_store_id=store_id,
         status="completed",
         usage_bytes=getattr(upload, "bytes", 0),
         last_error=None,
     )
-    ctx.state.put(vs_file, "vector_store_files", vector_stores=ctx.params["vector_store_id"])
-    ctx.state.extras.setdefault("vector_store_batch_files", {})[file_id] = batch_id
+    state.put(vs_file, "vector_store_files", vector_stores=store_id)
+    return vs_file
+
+
+def unknown_file(state: StateStore, file_ids: list[str]) -> httpx.Response | None:
+    missing = [i for i in file_ids if state.get("files", i) is None]
+    return not_found("file", missing[0]) if missing else None
+
+
+def _counts(done: int) -> dict[str, int]:
+    return {"in_progress": 0, "completed": done, "failed": 0, "cancelled": 0, "total": done}
+
+
+def new_vector_store(state: StateStore, file_ids: list[str], **fields: Any) -> BaseModel:
+    """A vector store for the ``tool_resources.file_search.vector_stores`` helper of
+    assistants and threads, made as ``vector_stores.create(file_ids=...)`` makes one."""
+    from openai.types import VectorStore
+
+    data = {
+        "id": new_id("vs_"),
+        "object": "vector_store",
+        "created_at": now(),
+        "name": "",
+        "last_active_at": None,
+        "metadata": {},
+        **_store_defaults(None),
+        **fields,
+    }
+    return with_files(state, VectorStore.model_validate(data), file_ids)
+
+
+def with_files(state: StateStore, store: BaseModel, file_ids: list[str]) -> BaseModel:
+    """``store`` kept with ``file_ids`` attached: processed, counted in ``file_counts`` and
+    ``usage_bytes``, as the service answers a store created with files."""
+    store_id = str(getattr(store, "id", ""))
+    files = [attach(state, store_id, file_id) for file_id in file_ids]
+    if files:
+        usage = sum(int(getattr(f, "usage_bytes", 0) or 0) for f in files)
+        store = updated(store, {"file_counts": _counts(len(files)), "usage_bytes": usage})
+    state.put(store, "vector_stores")
+    return store
+
+
+def _store_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    file_ids = strings(ctx.body, "file_ids")
+    problem = unknown_file(ctx.state, file_ids)
+    if problem is not None:
+        return problem
+    return with_files(ctx.state, build_object(ctx, partial), file_ids)
+
+
+def resolve_tool_resources(state: StateStore, resources: Any) -> Any:
+    """``tool_resources`` as the service answers it: each ``file_search.vector_stores`` entry
+    (``{"file_ids": [...]}``) becomes a new vector store, its id in ``vector_store_ids``."""
+    search = resources.get("file_search") if isinstance(resources, dict) else None
+    if not isinstance(search, dict) or "vector_stores" not in search:
+        return resources
+    specs = [s for s in search.get("vector_stores") or [] if isinstance(s, dict)]
+    made = [
+        new_vector_store(
+            state,
+            [str(i) for i in spec.get("file_ids") or []],
+            metadata=spec.get("metadata") or {},
+        )
+        for spec in specs
+    ]
+    ids = [*(search.get("vector_store_ids") or []), *(str(getattr(m, "id", "")) for m in made)]
+    rest = {k: v for k, v in search.items() if k != "vector_stores"}
+    return {**resources, "file_search": {**rest, "vector_store_ids": ids}}
+
+
+def tool_resources_files(resources: Any) -> list[str]:
+    """The file ids ``tool_resources.file_search.vector_stores`` names (to check they exist)."""
+    search = resources.get("file_search") if isinstance(resources, dict) else None
+    specs = search.get("vector_stores") if isinstance(search, dict) else None
+    if not isinstance(specs, list):
+        return []
+    return [str(i) for spec in specs if isinstance(spec, dict) for i in strings(spec, "file_ids")]
 
 
 def _batch_done(obj: Any, ctx: Context) -> dict[str, Any]:
@@ -182,6 +266,7 @@ ENDPOINTS = rows(
         noun="vector store",
         id_prefix="vs_",
         defaults=_store_defaults,
+        handler=_store_create,
     ),
     row(
         "vector_stores.retrieve",
