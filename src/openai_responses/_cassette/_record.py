@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -84,7 +85,7 @@ def interaction_from_exchange(
     recorded_response = _filter_response(_response(status, headers, body), filters)
     if recorded_response is None:
         return None
-    return Interaction(recorded_request, recorded_response)
+    return Interaction(recorded_request, recorded_response, datetime.now(timezone.utc))
 
 
 def _request_from_httpx(request: httpx.Request) -> RecordedRequest:
