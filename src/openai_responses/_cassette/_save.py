@@ -44,7 +44,8 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
     request, response = interaction.request, interaction.response
     request_body, request_headers = _body_and_headers(request.body, request.headers)
     response_body, response_headers = _body_and_headers(response.body, response.headers)
-    recorded_at = {} if interaction.recorded_at is None else {"recorded_at": _iso(interaction)}
+    at = interaction.recorded_at
+    recorded_at = {} if at is None else {"recorded_at": at.isoformat()}
     return {
         "request": {
             "body": request_body,
@@ -59,11 +60,6 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
         },
         **recorded_at,
     }
-
-
-def _iso(interaction: Interaction) -> str:
-    assert interaction.recorded_at is not None
-    return interaction.recorded_at.isoformat(timespec="seconds")
 
 
 def _body_and_headers(body: bytes, headers: Headers) -> tuple[str | bytes, dict[str, list[str]]]:
