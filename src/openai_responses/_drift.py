@@ -190,7 +190,8 @@ def _one_union_member(errors: Sequence[Any], data: Any) -> list[Any]:
             if not any(_is_tag_mismatch(item, (*base, tag)) for item in found)
         ]
         if matched:
-            plain.extend(min(matched, key=len))
+            closest: list[Any] = min(matched, key=len)
+            plain.extend(closest)
         else:
             first = next(iter(members.values()))
             plain.extend(item for item in first if _is_tag_mismatch(item, item["loc"][:-1]))
