@@ -306,7 +306,7 @@ class CassetteSession:
         if self.replayed and self.options.check_drift and self._loaded.raw is not None:
             drift = check_drift_once(self.path, self._loaded.raw, self._loaded.interactions())
         usage = CassetteUsage(
-            str(self.path),
+            str(self.path.resolve()),
             replayed=self.replayed,
             recorded=len(self.new),
             unplayed=unplayed,
@@ -315,6 +315,8 @@ class CassetteSession:
             differed=len(self._verifier.differences),
         )
         freshness.closed(usage)
+        for extra in self.options.extra_paths:  # replayed alongside: opened too
+            freshness.closed(CassetteUsage(str(extra.resolve())))
 
 
 def _with_settings(options: CassetteOptions) -> CassetteOptions:

@@ -80,7 +80,11 @@ class CassetteReport:
         write = terminalreporter.write_line
         terminalreporter.write_sep("-", "openai_responses cassettes")
         root = self.config.rootpath
-        for path, usage in sorted(self.usage.items()):
+        shown = sorted(self.usage.items())
+        if len(shown) > _ALL_UP_TO and terminalreporter.verbosity <= 0:
+            shown = [(path, usage) for path, usage in shown if _noteworthy(usage)]
+            write("(cassettes with unplayed, drifted or differing answers; -v lists all)")
+        for path, usage in shown:
             write(f"{_relative(path, root)}: {_counts(usage)}")
         total = {
             name: sum(getattr(usage, name) for usage in self.usage.values())
@@ -90,6 +94,14 @@ class CassetteReport:
             f"{len(self.usage)} cassette(s): {total['replayed']} replayed, {total['recorded']} "
             f"recorded, {total['unplayed']} unplayed, {total['drift']} drift finding(s)"
         )
+
+
+# Beyond this many cassettes, only those worth a look are listed (unless -v).
+_ALL_UP_TO = 30
+
+
+def _noteworthy(usage: CassetteUsage) -> bool:
+    return bool(usage.unplayed or usage.drift or usage.differed)
 
 
 def _counts(usage: CassetteUsage) -> str:
