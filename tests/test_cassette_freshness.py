@@ -149,13 +149,12 @@ def test_verify_fails_with_a_readable_diff_when_json_changes_shape(
         data["model"] = 4
 
     upstream.json_change = reshaped
-    with pytest.raises(CassetteVerifyError) as raised:
-        with OpenAIMock(base_url=upstream.url, cassette=path, record_mode="verify"):
-            if flavour == "sync":
-                answer = chat(upstream)
-            else:
-                answer = asyncio.run(achat(upstream))
-            assert answer == "Hello from upstream"  # the test still gets the recording
+    with (
+        pytest.raises(CassetteVerifyError) as raised,
+        OpenAIMock(base_url=upstream.url, cassette=path, record_mode="verify"),
+    ):
+        answer = chat(upstream) if flavour == "sync" else asyncio.run(achat(upstream))
+        assert answer == "Hello from upstream"  # the test still gets the recording
     message = str(raised.value)
     assert "POST" in message and "/chat/completions" in message
     assert "- removed: choices.finish_reason (string)" in message
