@@ -43,7 +43,8 @@ _SUMMARY_PLUGIN = "openai_responses.cassette_report"
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     parser.addini("openai_cassette_dir", "Directory of relative cassette paths", default=None)
     parser.addini("openai_record_mode", "Default cassette record mode", default=None)
-    _summary.add_options(parser)
+    with contextlib.suppress(ValueError):  # registered already (a nested run): share them
+        _summary.add_options(parser)
     _PARSERS[pluginmanager] = parser
     _accept_verify(parser)  # pytest-recording registered first: its flag learns "verify"
     if _recording_plugin_defines_flag(pluginmanager):
