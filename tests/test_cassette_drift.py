@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import CORPUS_FILES, FakeOpenAI, needs_corpus
 from openai_responses import CassetteSchemaDriftWarning, OpenAIMock
@@ -312,3 +314,53 @@ def test_max_age_from_the_marker_and_the_ini(
     # The index is the last run's: it opened used.yaml alone.
     assert main(["cassette", "orphans", str(suite.path / "cassettes")]) == 1
     assert len(capsys.readouterr().out.splitlines()) == 4
+
+
+# Keys the SDK's types use (and a few they do not), so that generated bodies reach deep.
+KEYS = [
+    "id",
+    "object",
+    "type",
+    "choices",
+    "message",
+    "content",
+    "data",
+    "output",
+    "usage",
+    "model",
+    "created",
+    "delta",
+    "text",
+    "index",
+    "status",
+    "results",
+    "x",
+]
+
+# -- whatever was recorded, the check reports instead of failing --------------------------------
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(KEYS), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.sampled_from(
+        ["/chat/completions", "/responses", "/embeddings", "/files", "/moderations", "/models"]
+    ),
+    body=JSON,
+    sse=st.booleans(),
+)
+def test_any_recorded_answer_is_checked_without_crashing(
+    path: str, body: object, sse: bool
+) -> None:
+    raw = json.dumps(body).encode()
+    if sse:
+        raw = b"event: x\ndata: " + raw + b"\n\ndata: [DONE]\n\n"
+    for finding in check_interactions([interaction(raw, path, sse=sse)]):
+        assert finding.severity in ("error", "warning") and finding.describe()

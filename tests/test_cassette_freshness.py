@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serializers import yamlserializer
 
@@ -32,12 +34,22 @@ from openai_responses import (
     CassetteVerifyError,
     OpenAIMock,
 )
-from openai_responses._cassette import load_cassette
+from openai_responses._cassette import (
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    load_cassette,
+    parse_cassette,
+    serialize_cassette,
+)
 from openai_responses._cassette._age import parse_max_age
+from openai_responses._cassette._shape import Answer, shape_differences
 from openai_responses._server import LoopbackServer
 
 KEY = "sk-freshness-test-0123456789"
 MESSAGES = [{"role": "user", "content": "hi"}]
+REQUEST = RecordedRequest("GET", "https://api.openai.com/v1/models", (), b"")
+RESPONSE = RecordedResponse(200, "OK", (), b"{}")
 
 
 @dataclass
@@ -343,3 +355,51 @@ def test_max_age_durations(text: Any, expected: timedelta) -> None:
 def test_max_age_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(ValueError, match="max_age"):
         parse_max_age(text)
+
+
+# -- structure, whatever the values --------------------------------------------------------------
+SCALARS = st.booleans() | st.integers() | st.text(max_size=5)
+OBJECTS = st.recursive(
+    st.dictionaries(st.text("abc", min_size=1, max_size=3), SCALARS, max_size=4),
+    lambda children: st.dictionaries(
+        st.text("abc", min_size=1, max_size=3),
+        children | st.lists(children, min_size=1, max_size=2),
+        max_size=3,
+    ),
+    max_leaves=12,
+)
+
+
+def as_answer(data: object) -> Answer:
+    return Answer(200, "application/json", json.dumps(data).encode())
+
+
+def other_values(data: Any) -> Any:
+    """The same structure with every value replaced by another of its type."""
+    if isinstance(data, dict):
+        return {key: other_values(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [other_values(item) for item in data]
+    if isinstance(data, bool):
+        return not data
+    if isinstance(data, int):
+        return data + 1
+    return f"{data}!"
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=OBJECTS, new_key=st.text("xyz", min_size=1, max_size=3))
+def test_values_never_differ_but_keys_always_do(data: dict[str, Any], new_key: str) -> None:
+    assert shape_differences(as_answer(data), as_answer(other_values(data))) == []
+    grown = {**data, new_key: 1}
+    assert shape_differences(as_answer(data), as_answer(grown)) == [f"+ added: {new_key} (number)"]
+    assert shape_differences(as_answer(grown), as_answer(data)) == [
+        f"- removed: {new_key} (number)"
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(at=st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: d.replace(microsecond=0)))
+def test_recorded_at_round_trips(at: datetime) -> None:
+    (recorded,) = parse_cassette(serialize_cassette([Interaction(REQUEST, RESPONSE, at)]).encode())
+    assert recorded.recorded_at == at
