@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -403,3 +405,43 @@ def test_values_never_differ_but_keys_always_do(data: dict[str, Any], new_key: s
 def test_recorded_at_round_trips(at: datetime) -> None:
     (recorded,) = parse_cassette(serialize_cassette([Interaction(REQUEST, RESPONSE, at)]).encode())
     assert recorded.recorded_at == at
+
+
+# -- from the command line ----------------------------------------------------------------------
+VERIFY_SUITE = """
+import openai
+import openai_responses
+
+URL = "{url}"
+
+
+@openai_responses.mock(base_url=URL, cassette="{cassette}")
+def test_chat():
+    client = openai.OpenAI(api_key="sk-verify-flag-0123456789", base_url=URL, max_retries=0)
+    client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "hi"}}])
+"""
+
+
+def test_the_record_mode_flag_verifies_with_pytest_recording_loaded(
+    tmp_path: Path, upstream: Shifting
+) -> None:
+    # pytest-recording owns --record-mode then: its choices must have learnt "verify".
+    pytest.importorskip("pytest_recording")
+    path = tmp_path / "flag.yaml"
+    with OpenAIMock(base_url=upstream.url, cassette=path, record_mode="once"):
+        chat(upstream)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_flag.py").write_text(VERIFY_SUITE.format(url=upstream.url, cassette=path))
+    upstream.json_change = lambda data: data.update(model=1)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run(
+        [*command, "--record-mode=verify"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "1 failed" in done.stdout, done.stdout + done.stderr
+    assert "~ type changed: model: string -> number" in done.stdout
+    assert upstream.calls == 2
