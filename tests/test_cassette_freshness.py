@@ -445,3 +445,19 @@ def test_the_record_mode_flag_verifies_with_pytest_recording_loaded(
     assert "1 failed" in done.stdout, done.stdout + done.stderr
     assert "~ type changed: model: string -> number" in done.stdout
     assert upstream.calls == 2
+
+
+def test_verify_is_accepted_when_pytest_recording_registers_after_us(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recording = pytest.importorskip("pytest_recording.plugin")
+    from _pytest.config import get_config
+
+    from openai_responses import _plugin
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    config = get_config()
+    config.pluginmanager.register(_plugin, "openai_responses")  # first: leaves the flag alone
+    config.pluginmanager.register(recording, "recording")  # defines --record-mode
+    parsed = config._parser.parse_known_args(["--record-mode=verify"])
+    assert parsed.record_mode == "verify"
