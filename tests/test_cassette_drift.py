@@ -29,6 +29,10 @@ from openai_responses._drift import check_interactions
 
 pytest_plugins = ["pytester"]
 
+# In-process inner runs: plugins they do not need are left out (each costs time per run).
+UNNEEDED = ("hypothesispytest", "xdist", "xdist.looponfail", "anyio", "asyncio")
+QUIET = tuple(arg for name in UNNEEDED for arg in ("-p", f"no:{name}"))
+
 URL = "https://api.openai.com/v1"
 CHAT = {
     "id": "chatcmpl-1",
@@ -264,7 +268,7 @@ def test_the_terminal_summary_counts_each_cassette_and_orphans_are_the_rest(
     assert main(["cassette", "orphans", directory]) == 2  # no run yet: no index
     assert "run pytest first" in capsys.readouterr().out
 
-    result = suite.runpytest_subprocess("-k", "not marker", "-W", "always")
+    result = suite.runpytest(*QUIET, "-k", "not marker", "-W", "always")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(
         [
@@ -289,7 +293,8 @@ def test_the_terminal_summary_counts_each_cassette_and_orphans_are_the_rest(
 def test_openai_unplayed_fail_fails_tests_and_xdist_workers_add_up(
     suite: pytest.Pytester,
 ) -> None:
-    result = suite.runpytest_subprocess("-k", "not marker", "--openai-unplayed=fail", "-n", "2")
+    in_workers = ("-p", "no:hypothesispytest", "-p", "no:asyncio", "-n", "2")
+    result = suite.runpytest(*in_workers, "-k", "not marker", "--openai-unplayed=fail")
     result.assert_outcomes(passed=3, errors=1)  # the fixture's teardown raised
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_partly*", "*never played*"])
     result.stdout.fnmatch_lines(
@@ -302,12 +307,12 @@ def test_max_age_from_the_marker_and_the_ini(
 ) -> None:
     used = suite.path / "cassettes" / "used.yaml"
     used.write_text(used.read_text().replace("recorded_at: '20", "recorded_at: '19"))
-    result = suite.runpytest_subprocess("-k", "marker")
+    result = suite.runpytest(*QUIET, "-p", "no:cacheprovider", "-k", "marker")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*CassetteExpiredError*used.yaml*"])
 
     suite.makeini("[pytest]\nopenai_cassette_max_age = 30d\n")
-    result = suite.runpytest_subprocess("-k", "test_used", "-W", "always")
+    result = suite.runpytest(*QUIET, "-k", "test_used", "-W", "always")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*CassetteExpiredWarning*used.yaml*max_age='30d'*"])
     capsys.readouterr()

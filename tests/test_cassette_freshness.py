@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -47,6 +45,8 @@ from openai_responses._cassette import (
 from openai_responses._cassette._age import parse_max_age
 from openai_responses._cassette._shape import Answer, shape_differences
 from openai_responses._server import LoopbackServer
+
+pytest_plugins = ["pytester"]
 
 KEY = "sk-freshness-test-0123456789"
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -423,27 +423,20 @@ def test_chat():
 
 
 def test_the_record_mode_flag_verifies_with_pytest_recording_loaded(
-    tmp_path: Path, upstream: Shifting
+    tmp_path: Path, upstream: Shifting, pytester: pytest.Pytester
 ) -> None:
     # pytest-recording owns --record-mode then: its choices must have learnt "verify".
     pytest.importorskip("pytest_recording")
     path = tmp_path / "flag.yaml"
     with OpenAIMock(base_url=upstream.url, cassette=path, record_mode="once"):
         chat(upstream)
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "test_flag.py").write_text(VERIFY_SUITE.format(url=upstream.url, cassette=path))
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_flag=VERIFY_SUITE.format(url=upstream.url, cassette=path))
     upstream.json_change = lambda data: data.update(model=1)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    done = subprocess.run(
-        [*command, "--record-mode=verify"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert "1 failed" in done.stdout, done.stdout + done.stderr
-    assert "~ type changed: model: string -> number" in done.stdout
+    quiet = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio")
+    result = pytester.runpytest(*quiet, "--record-mode=verify")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*~ type changed: model: string -> number*"])
     assert upstream.calls == 2
 
 
