@@ -123,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     SETTINGS.ini_max_age = config.getini("openai_cassette_max_age") or None
     SETTINGS.cli_unplayed = config.getoption("openai_unplayed", default=None)
     SETTINGS.network_blocked = bool(config.getoption("block_network", default=False))
+    SETTINGS.ini_check_drift = bool(config.getini("openai_check_drift"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

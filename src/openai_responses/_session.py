@@ -110,6 +110,7 @@ class Settings:
     ini_max_age: str | None = None
     cli_unplayed: Literal["ignore", "warn", "fail"] | None = None
     network_blocked: bool = False
+    ini_check_drift: bool = True
 
 
 SETTINGS = Settings()
@@ -281,7 +282,7 @@ class CassetteSession:
         )
 
     def close(self, *, failed: bool) -> OpenAIMockError | None:
-        """Save, then judge unplayed interactions as the options say."""
+        """Save, then judge verify differences, then unplayed interactions as the options say."""
         if self._frozen:
             gc.unfreeze()
         self.closed = True
@@ -320,13 +321,16 @@ class CassetteSession:
 
 
 def _with_settings(options: CassetteOptions) -> CassetteOptions:
-    """What pytest's options add: the ini ``max_age``, and ``--openai-unplayed`` (which beats
-    the argument, as the command line does for the record mode)."""
+    """What pytest's options add: the ini ``max_age`` and drift switch, and
+    ``--openai-unplayed`` (which beats the argument, as the command line does for the record
+    mode)."""
     changes: dict[str, Any] = {}
     if options.max_age is None and SETTINGS.ini_max_age:
         changes["max_age"] = SETTINGS.ini_max_age
     if SETTINGS.cli_unplayed is not None:
         changes["unplayed"] = SETTINGS.cli_unplayed
+    if not SETTINGS.ini_check_drift:
+        changes["check_drift"] = False
     return replace(options, **changes) if changes else options
 
 

@@ -31,6 +31,12 @@ def add_options(parser: pytest.Parser) -> None:
         "Recordings older than this ('30d', '12h') are expired (see on_expiry)",
         default=None,
     )
+    parser.addini(
+        "openai_check_drift",
+        "Read replayed cassettes against the installed openai SDK's types (default true)",
+        type="bool",
+        default=True,
+    )
     parser.getgroup("openai_responses").addoption(
         "--openai-unplayed",
         action="store",
