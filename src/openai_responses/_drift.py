@@ -347,7 +347,7 @@ RETIRED_MODELS = frozenset(
 
 
 def _retired_models(body: bytes, side: str) -> Iterator[Found]:
-    data = _json(body) if body[:1] == b"{" or body.lstrip()[:1] == b"{" else None
+    data = _json(body) if body.lstrip()[:1] == b"{" else None
     model = data.get("model") if isinstance(data, dict) else None
     if isinstance(model, str) and model in RETIRED_MODELS:
         yield "warning", "retired model", f"{side} model", f"{model!r} was shut down by OpenAI"
