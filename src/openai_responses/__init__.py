@@ -11,7 +11,11 @@ from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
 from ._decorator import mock
 from ._errors import (
     CassetteDriftWarning,
+    CassetteExpiredError,
+    CassetteExpiredWarning,
     CassetteMismatchError,
+    CassetteSchemaDriftWarning,
+    CassetteVerifyError,
     InvalidMockResponseError,
     OpenAIMockError,
     UnmockedRequestError,
@@ -59,9 +63,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CassetteDriftWarning",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteFormatError",
     "CassetteMismatchError",
+    "CassetteSchemaDriftWarning",
     "CassetteSecretError",
+    "CassetteVerifyError",
     "InvalidMockResponseError",
     "OpenAIMock",
     "OpenAIMockError",

@@ -9,7 +9,11 @@ import httpx
 
 __all__ = [
     "CassetteDriftWarning",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteMismatchError",
+    "CassetteSchemaDriftWarning",
+    "CassetteVerifyError",
     "InvalidMockResponseError",
     "InvalidRequest",
     "OpenAIMockError",
@@ -94,6 +98,51 @@ class UnplayedInteractionsError(OpenAIMockError):
             f"openai_responses: {len(self.unplayed)} interaction(s) of {cassette} never played:"
         ]
         lines += [f"  {i.request.method} {i.request.url}" for i in self.unplayed[:10]]
+        super().__init__("\n".join(lines))
+
+
+class CassetteVerifyError(OpenAIMockError):
+    """Verify mode: live answers differ in structure from the recorded ones."""
+
+    def __init__(self, cassette: str, differences: Sequence[tuple[str, Sequence[str]]]) -> None:
+        self.cassette = cassette
+        self.differences = list(differences)
+        lines = [
+            f"openai_responses: {len(self.differences)} live answer(s) differ in structure "
+            f"from cassette {cassette} (verify mode):"
+        ]
+        for request, found in self.differences:
+            lines.append(f"  {request}")
+            lines += [f"    {line}" for line in found]
+        lines.append(
+            "Re-record the cassette (--record-mode=all), or ignore a field that varies: "
+            'verify_ignore=("path.to.field", ...).'
+        )
+        super().__init__("\n".join(lines))
+
+
+class CassetteExpiredError(OpenAIMockError):
+    """A cassette's recordings are older than ``max_age`` (``on_expiry="fail"``)."""
+
+
+class CassetteExpiredWarning(UserWarning):
+    """A cassette's recordings are older than ``max_age`` (``on_expiry="warn"``)."""
+
+
+class CassetteSchemaDriftWarning(UserWarning):
+    """Recorded answers the installed openai SDK's types read differently."""
+
+    def __init__(self, cassette: str, findings: Sequence[Any]) -> None:
+        self.cassette = cassette
+        self.findings = list(findings)
+        lines = [
+            f"openai_responses: cassette {cassette} drifted from the installed openai SDK "
+            f"({len(self.findings)} finding(s)):"
+        ]
+        lines += [f"  {finding.describe()}" for finding in self.findings[:10]]
+        if len(self.findings) > 10:
+            lines.append(f"  ... and {len(self.findings) - 10} more")
+        lines.append(f"All of them: openai-responses cassette check --sdk {cassette}")
         super().__init__("\n".join(lines))
 
 

@@ -52,7 +52,7 @@ def answer(
             replayed = session.replay(request)
             if replayed is not None:
                 learn_exchange(ctx, replayed)
-                return without_delays(replayed, replayed=True)
+                return session.verified(request, without_delays(replayed, replayed=True))
             # 3. record
             if session.may_record:
                 return session.record(request, on_recorded=lambda live: learn_exchange(ctx, live))

@@ -16,13 +16,15 @@ import contextlib
 import dataclasses
 import importlib.util
 import os
+import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._pytest import _recording
+from ._pytest import _recording, _summary
 from ._pytest._names import test_cassette_path
 from ._session import RECORD_MODES, SETTINGS, Settings
 
@@ -35,11 +37,16 @@ _FLAG = "--record-mode"
 _RECORDING_MODULE = "pytest_recording.plugin"
 _PREVIOUS = pytest.StashKey[Settings]()
 _VCR_PLUGIN = "openai_responses.recording"
+_SUMMARY_PLUGIN = "openai_responses.cassette_report"
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     parser.addini("openai_cassette_dir", "Directory of relative cassette paths", default=None)
     parser.addini("openai_record_mode", "Default cassette record mode", default=None)
+    with contextlib.suppress(ValueError):  # registered already (a nested run): share them
+        _summary.add_options(parser)
+    _PARSERS[pluginmanager] = parser
+    _accept_verify(parser)  # pytest-recording registered first: its flag learns "verify"
     if _recording_plugin_defines_flag(pluginmanager):
         return
     with contextlib.suppress(ValueError):  # registered by another plugin: share them
@@ -67,6 +74,31 @@ def _recording_plugin_defines_flag(pluginmanager: pytest.PytestPluginManager) ->
     return autoloads and installed and not pluginmanager.is_blocked("recording")
 
 
+_PARSERS: weakref.WeakKeyDictionary[pytest.PytestPluginManager, pytest.Parser] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
+    # pytest-recording registered after us: its --record-mode exists now, learn "verify" too.
+    parser = _PARSERS.get(manager)
+    if parser is not None and plugin is sys.modules.get(_RECORDING_MODULE):
+        _accept_verify(parser)
+
+
+def _accept_verify(parser: pytest.Parser) -> None:
+    """Add our modes to pytest-recording's ``--record-mode`` choices (its own vcr fixture
+    still knows vcrpy's modes only; our engine serves ``verify``)."""
+    for group in getattr(parser, "_groups", ()):
+        for option in getattr(group, "options", ()):
+            action = getattr(option, "_action", None)
+            choices = getattr(action, "choices", None)
+            if getattr(option, "dest", None) == "record_mode" and choices is not None:
+                missing = [mode for mode in RECORD_MODES if mode not in choices]
+                with contextlib.suppress(AttributeError, TypeError):
+                    action.choices = [*choices, *missing]  # type: ignore[union-attr]
+
+
 def _recording_plugin_active(pluginmanager: pytest.PytestPluginManager) -> bool:
     return pluginmanager.has_plugin("recording") or pluginmanager.has_plugin(_RECORDING_MODULE)
 
@@ -75,6 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
     manager = config.pluginmanager
     if not _recording_plugin_active(manager) and not manager.has_plugin(_VCR_PLUGIN):
         manager.register(_recording, _VCR_PLUGIN)
+    manager.register(_summary.CassetteReport(config), _SUMMARY_PLUGIN)
     config.addinivalue_line(
         "markers",
         "openai_mock(base_url=None, cassette=None, record_mode=None, on_miss='fail', "
@@ -87,6 +120,10 @@ def pytest_configure(config: pytest.Config) -> None:
     directory = config.getini("openai_cassette_dir")
     root = Path(str(config.rootpath))
     SETTINGS.cassette_dir = root / directory if directory else root / "cassettes"
+    SETTINGS.ini_max_age = config.getini("openai_cassette_max_age") or None
+    SETTINGS.cli_unplayed = config.getoption("openai_unplayed", default=None)
+    SETTINGS.network_blocked = bool(config.getoption("block_network", default=False))
+    SETTINGS.ini_check_drift = bool(config.getini("openai_check_drift"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

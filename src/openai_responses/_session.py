@@ -13,14 +13,16 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
+from . import _freshness as freshness
 from ._cassette import (
     Interaction,
     InteractionIndex,
@@ -33,8 +35,17 @@ from ._cassette import (
 )
 from ._cassette._merge import Snapshot, save_merged
 from ._cassette._record import credential_values
-from ._errors import CassetteDriftWarning, CassetteMismatchError, UnplayedInteractionsError
+from ._errors import (
+    CassetteDriftWarning,
+    CassetteExpiredError,
+    CassetteExpiredWarning,
+    CassetteMismatchError,
+    OpenAIMockError,
+    UnplayedInteractionsError,
+)
+from ._freshness import CassetteUsage, check_drift_once, expired
 from ._interception import PASSTHROUGH, Upstream, current_upstream
+from ._verify import Verifier
 
 __all__ = [
     "PASSTHROUGH",
@@ -47,8 +58,8 @@ __all__ = [
     "open_cassette",
 ]
 
-RecordMode = Literal["none", "once", "new_episodes", "all"]
-RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
+RecordMode = Literal["none", "once", "new_episodes", "all", "verify"]
+RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all", "verify")
 
 _ASYNCHRONOUS: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "openai_responses_async", default=False
@@ -80,6 +91,13 @@ class CassetteOptions:
     record_on_exception: bool = True
     # More cassettes replayed alongside, never written (pytest-recording's `vcr("a.yaml")`).
     extra_paths: tuple[Path, ...] = ()
+    # Verify mode: paths whose structure may differ between recording and live answer.
+    verify_ignore: tuple[str, ...] = ()
+    # Recordings older than this ("30d") are expired: warn, fail, or re-record the cassette.
+    max_age: str | float | timedelta | None = None
+    on_expiry: Literal["warn", "fail", "rerecord"] = "warn"
+    # Replayed cassettes are read against the installed SDK's types, once per test run.
+    check_drift: bool = True
 
 
 @dataclass
@@ -89,6 +107,10 @@ class Settings:
     cli_record_mode: str | None = None
     ini_record_mode: str | None = None
     cassette_dir: Path | None = None
+    ini_max_age: str | None = None
+    cli_unplayed: Literal["ignore", "warn", "fail"] | None = None
+    network_blocked: bool = False
+    ini_check_drift: bool = True
 
 
 SETTINGS = Settings()
@@ -123,9 +145,10 @@ def normalize_record_mode(mode: str) -> RecordMode:
 class CassetteSession:
     def __init__(self, path: Path, options: CassetteOptions) -> None:
         self.path = path
-        self.options = options
+        self.options = _with_settings(options)
         # The file as loaded: at save, what others wrote since is told apart from it.
         self._loaded = Snapshot.read(path)
+        options = self.options = self._expiry_checked()
         self.existed = self._loaded.raw is not None or any(p.exists() for p in options.extra_paths)
         replays = options.record_mode != "all"
         recorded = self._loaded.interactions() if replays else []
@@ -140,6 +163,8 @@ class CassetteSession:
         )
         self.new: list[Interaction] = []
         self.closed = False
+        self.replayed = 0
+        self._verifier = Verifier(path, options.verify_ignore)
         self._secrets: set[str] = set()
         self._frozen = _freeze_if_large(len(recorded))
 
@@ -155,7 +180,39 @@ class CassetteSession:
 
     def replay(self, request: httpx.Request) -> httpx.Response | None:
         interaction = self.index.take(request)
-        return response_to_httpx(interaction, request) if interaction is not None else None
+        if interaction is None:
+            return None
+        self.replayed += 1
+        return response_to_httpx(interaction, request)
+
+    def verified(
+        self, request: httpx.Request, replayed: httpx.Response
+    ) -> httpx.Response | Awaitable[httpx.Response]:
+        """The replayed answer; in verify mode, also compared with the live one (sent
+        through the same transport recording uses), differences kept for the end."""
+        if self.options.record_mode != "verify":
+            return replayed
+        return self._verifier.compare(
+            request, replayed, current_upstream() or _fallback_upstream(request)
+        )
+
+    def _expiry_checked(self) -> CassetteOptions:
+        """The options, after judging the recordings' age against ``max_age``."""
+        options = self.options
+        if options.max_age is None or self._loaded.raw is None:
+            return options
+        message = expired(self.path, self._loaded.interactions(), options.max_age)
+        if message is None:
+            return options
+        if options.on_expiry == "fail":
+            raise CassetteExpiredError(f"{message}; re-record it: --record-mode=all")
+        if options.on_expiry == "rerecord":
+            refused = _why_not_rerecord(options.record_mode)
+            if refused is None:
+                return replace(options, record_mode="all")
+            message = f"{message}; not re-recorded: {refused}"
+        warnings.warn(CassetteExpiredWarning(message), stacklevel=4)
+        return options
 
     def miss(self, request: httpx.Request) -> CassetteMismatchError:
         line = request_summary(request.method, request.url, request.content)
@@ -224,8 +281,8 @@ class CassetteSession:
             self.path, self._loaded, self.new, replace_loaded=rewrite, secrets=sorted(secrets)
         )
 
-    def close(self, *, failed: bool) -> UnplayedInteractionsError | None:
-        """Save, then judge unplayed interactions as the options say."""
+    def close(self, *, failed: bool) -> OpenAIMockError | None:
+        """Save, then judge verify differences, then unplayed interactions as the options say."""
         if self._frozen:
             gc.unfreeze()
         self.closed = True
@@ -233,6 +290,9 @@ class CassetteSession:
         if self.index.drift:
             warnings.warn(CassetteDriftWarning(str(self.path), self.index.drift), stacklevel=2)
         unplayed = self.index.unplayed()
+        self._report(len(unplayed))
+        if self._verifier.differences:
+            return self._verifier.error()
         if not unplayed or self.options.unplayed == "ignore":
             return None
         error = UnplayedInteractionsError(str(self.path), unplayed)
@@ -240,6 +300,46 @@ class CassetteSession:
             warnings.warn(str(error), stacklevel=2)
             return None
         return error
+
+    def _report(self, unplayed: int) -> None:
+        """Counts for the test run's summary, and the SDK drift check of what replayed."""
+        drift = 0
+        if self.replayed and self.options.check_drift and self._loaded.raw is not None:
+            drift = check_drift_once(self.path, self._loaded.raw, self._loaded.interactions())
+        usage = CassetteUsage(
+            str(self.path.resolve()),
+            replayed=self.replayed,
+            recorded=len(self.new),
+            unplayed=unplayed,
+            drift=drift,
+            verified=self._verifier.count,
+            differed=len(self._verifier.differences),
+        )
+        freshness.closed(usage)
+        for extra in self.options.extra_paths:  # replayed alongside: opened too
+            freshness.closed(CassetteUsage(str(extra.resolve())))
+
+
+def _with_settings(options: CassetteOptions) -> CassetteOptions:
+    """What pytest's options add: the ini ``max_age`` and drift switch, and
+    ``--openai-unplayed`` (which beats the argument, as the command line does for the record
+    mode)."""
+    changes: dict[str, Any] = {}
+    if options.max_age is None and SETTINGS.ini_max_age:
+        changes["max_age"] = SETTINGS.ini_max_age
+    if SETTINGS.cli_unplayed is not None:
+        changes["unplayed"] = SETTINGS.cli_unplayed
+    if not SETTINGS.ini_check_drift:
+        changes["check_drift"] = False
+    return replace(options, **changes) if changes else options
+
+
+def _why_not_rerecord(mode: str) -> str | None:
+    if mode in ("none", "verify"):
+        return f"record mode {mode!r} never records (use --record-mode=once or all)"
+    if SETTINGS.network_blocked:
+        return "the network is blocked (--block-network)"
+    return None
 
 
 # From this many interactions on, a loaded cassette is set aside from the cyclic garbage

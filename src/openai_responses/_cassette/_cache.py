@@ -20,13 +20,15 @@ import json
 import os
 import tempfile
 from collections import OrderedDict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
-# Bumped whenever the loader may read the same bytes differently (2: stricter validation).
-_FORMAT = 2
+# Bumped whenever the loader may read the same bytes differently (2: stricter validation,
+# 3: recorded_at).
+_FORMAT = 3
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -110,6 +112,7 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
             i.response.reason,
             i.response.headers,
             i.response.body.decode("latin-1"),
+            None if i.recorded_at is None else i.recorded_at.isoformat(),
         ]
         for i in interactions
     ]
@@ -117,14 +120,16 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
 
 def _decode(rows: list[list[Any]]) -> list[Interaction]:
     result = []
-    for method, url, req_headers, req_body, status, reason, resp_headers, resp_body in rows:
+    for row in rows:
+        method, url, req_headers, req_body, status, reason, resp_headers, resp_body, at = row
         request = RecordedRequest(
             str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
         )
         response = RecordedResponse(
             int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
         )
-        result.append(Interaction(request, response))
+        recorded_at = None if at is None else datetime.fromisoformat(str(at))
+        result.append(Interaction(request, response, recorded_at))
     return result
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,22 @@ def _interaction(item: Any) -> Interaction:
         raise _FieldError("missing or invalid 'request'")
     if not isinstance(response, dict):
         raise _FieldError("missing or invalid 'response'")
-    return Interaction(_request(request), _response(response))
+    return Interaction(_request(request), _response(response), _recorded_at(item))
+
+
+def _recorded_at(item: dict[str, Any]) -> datetime | None:
+    """Our ``recorded_at`` key: ISO 8601 text (YAML may already have made it a datetime)."""
+    value = item.get("recorded_at")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _FieldError(f"'recorded_at' is not an ISO 8601 time: {value!r}") from None
+    if not isinstance(value, datetime):
+        if value is None:
+            return None
+        raise _FieldError(f"'recorded_at' is not a time: {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _request(data: dict[str, Any]) -> RecordedRequest:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -61,3 +62,6 @@ class RecordedResponse:
 class Interaction:
     request: RecordedRequest
     response: RecordedResponse
+    # When it was recorded (aware UTC); None for files written without it (vcrpy's), whose
+    # age is the file's modification time. Saved as an extra key vcrpy ignores.
+    recorded_at: datetime | None = None

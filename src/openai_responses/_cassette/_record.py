@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -84,7 +85,7 @@ def interaction_from_exchange(
     recorded_response = _filter_response(_response(status, headers, body), filters)
     if recorded_response is None:
         return None
-    return Interaction(recorded_request, recorded_response)
+    return Interaction(recorded_request, recorded_response, _now())
 
 
 def _request_from_httpx(request: httpx.Request) -> RecordedRequest:
@@ -215,3 +216,8 @@ def _filter_json(body: bytes, entries: Sequence[JsonPathFilter]) -> bytes:
         else:
             replace_json_path(data, entry[0], entry[1])
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _now() -> datetime:
+    # Whole seconds: what the file keeps, so a recording equals itself read back.
+    return datetime.now(timezone.utc).replace(microsecond=0)

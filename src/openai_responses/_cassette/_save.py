@@ -44,6 +44,8 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
     request, response = interaction.request, interaction.response
     request_body, request_headers = _body_and_headers(request.body, request.headers)
     response_body, response_headers = _body_and_headers(response.body, response.headers)
+    at = interaction.recorded_at
+    recorded_at = {} if at is None else {"recorded_at": at.isoformat()}
     return {
         "request": {
             "body": request_body,
@@ -56,6 +58,7 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
             "headers": response_headers,
             "status": {"code": response.status, "message": response.reason},
         },
+        **recorded_at,
     }
 
 
