@@ -9,7 +9,6 @@ stalled or spoiled after some events; events paced as recorded).
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,8 @@ import anyio
 import httpx
 from respx.models import SideEffectError
 
+from ._cassette._body import SSE_EVENT_END
+from ._cassette._replay import EVENT_OFFSETS
 from ._errors import InvalidRequest
 from ._faults import (
     ANSWER_KINDS,
@@ -39,8 +40,6 @@ Result = httpx.Response | Awaitable[httpx.Response]
 
 # The answer's source, for the journal: override, cassette, record, state, default, fault.
 SOURCE = "openai_responses.source"
-# A replayed answer's recorded SSE event offsets (seconds from the request), for pace.
-EVENT_OFFSETS = "openai_responses.event_offsets"
 
 
 def shapes(mock: OpenAIMock, request: httpx.Request) -> bool:
@@ -207,9 +206,6 @@ def read_timeout(request: httpx.Request) -> float | None:
         return None
 
 
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
-
-
 class _Events:
     """Splits a byte stream into SSE events (or one body), each told whether it is the last."""
 
@@ -224,7 +220,7 @@ class _Events:
             return []
         ready: list[tuple[bytes, bool]] = []
         start = 0
-        for match in _EVENT_END.finditer(self._buffer):
+        for match in SSE_EVENT_END.finditer(self._buffer):
             ready.extend(self._hold(self._buffer[start : match.end()]))
             start = match.end()
         self._buffer = self._buffer[start:]

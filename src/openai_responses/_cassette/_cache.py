@@ -26,7 +26,7 @@ from typing import Any
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
 # Bumped whenever the loader may read the same bytes differently (2: stricter validation).
-_FORMAT = 2
+_FORMAT = 3  # 3: event offsets
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -110,6 +110,7 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
             i.response.reason,
             i.response.headers,
             i.response.body.decode("latin-1"),
+            i.event_offsets,
         ]
         for i in interactions
     ]
@@ -117,14 +118,15 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
 
 def _decode(rows: list[list[Any]]) -> list[Interaction]:
     result = []
-    for method, url, req_headers, req_body, status, reason, resp_headers, resp_body in rows:
+    for method, url, req_headers, req_body, status, reason, resp_headers, resp_body, *more in rows:
         request = RecordedRequest(
             str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
         )
         response = RecordedResponse(
             int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
         )
-        result.append(Interaction(request, response))
+        offsets = tuple(float(v) for v in more[0]) if more and more[0] is not None else None
+        result.append(Interaction(request, response, offsets))
     return result
 
 

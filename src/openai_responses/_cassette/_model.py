@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 Headers = tuple[tuple[str, str], ...]
 
+# The interaction key of ``Interaction.event_offsets`` in a cassette file.
+EVENT_OFFSETS_KEY = "event_offsets"
+
 
 class CassetteFormatError(Exception):
     """A cassette file cannot be read or written; the message names the file and the reason."""
@@ -61,3 +64,6 @@ class RecordedResponse:
 class Interaction:
     request: RecordedRequest
     response: RecordedResponse
+    # Seconds from the request to each SSE event of the answer, as recorded (for pace);
+    # saved as an extra interaction key vcrpy ignores, absent from older cassettes.
+    event_offsets: tuple[float, ...] | None = None

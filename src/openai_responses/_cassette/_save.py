@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ._credentials import find_key, find_key_in_bytes, mask
-from ._model import CassetteSecretError, Headers, Interaction, headers_without
+from ._model import (
+    EVENT_OFFSETS_KEY,
+    CassetteSecretError,
+    Headers,
+    Interaction,
+    headers_without,
+)
 from ._yaml import dump_yaml
 
 CASSETTE_VERSION = 1
@@ -44,7 +50,7 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
     request, response = interaction.request, interaction.response
     request_body, request_headers = _body_and_headers(request.body, request.headers)
     response_body, response_headers = _body_and_headers(response.body, response.headers)
-    return {
+    saved: dict[str, Any] = {
         "request": {
             "body": request_body,
             "headers": request_headers,
@@ -57,6 +63,9 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
             "status": {"code": response.status, "message": response.reason},
         },
     }
+    if interaction.event_offsets is not None:
+        saved[EVENT_OFFSETS_KEY] = list(interaction.event_offsets)
+    return saved
 
 
 def _body_and_headers(body: bytes, headers: Headers) -> tuple[str | bytes, dict[str, list[str]]]:
