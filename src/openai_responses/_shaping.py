@@ -151,6 +151,8 @@ class _Plan:
         # A JSON body is one "event": stream faults hit it before its first byte.
         self._position = fault.after_events if fault is not None and sse else 0
         self.done = False
+        # Recorded offsets count from the request: so does the schedule, not from the read.
+        self.started = time.monotonic()
 
     def steps(self, index: int, event: bytes, last: bool) -> list[Any]:
         """bytes to send, ("due", seconds) to wait for, or an exception to raise."""
@@ -251,7 +253,7 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             self._index += 1
 
     def __iter__(self) -> Iterator[bytes]:
-        started = time.monotonic()
+        started = self._plan.started
         events = _Events(self._sse)
         source = iter(self._response.stream)  # type: ignore[arg-type]
         for chunk in itertools.chain(source, [None]):
@@ -267,7 +269,7 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 return
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        started = time.monotonic()
+        started = self._plan.started
         events = _Events(self._sse)
         source = aiter(self._response.stream)  # type: ignore[arg-type]
         while True:
