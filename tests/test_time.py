@@ -83,6 +83,27 @@ def test_tokens_per_minute_count_the_prompt_and_the_reserved_output() -> None:
         assert raised.value.body["type"] == "tokens"  # type: ignore[index]
 
 
+def test_mocked_usage_is_plausible_and_include_usage_sends_the_final_chunk() -> None:
+    with OpenAIMock():
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        short = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        long = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "word " * 200}]
+        )
+        chunks = list(
+            client.chat.completions.create(
+                model="gpt-4o",
+                messages=MESSAGES,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    assert short.usage and long.usage
+    assert long.usage.prompt_tokens > short.usage.prompt_tokens > 0
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert all(chunk.usage is None for chunk in chunks[:-1])
+
+
 @pytest.mark.parametrize(
     "limits", [{"requests_per_hour": 1}, {"requests_per_minute": 0}, {"tokens_per_minute": "9"}]
 )

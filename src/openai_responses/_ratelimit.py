@@ -13,7 +13,6 @@ import json
 import math
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
@@ -95,26 +94,21 @@ class RateLimiter:
 
 
 def estimate_tokens(request: httpx.Request) -> int:
-    """What OpenAI counts against a token limit: the prompt's text (about 4 characters a
-    token) plus the output the request reserves (``max_tokens`` and its newer names)."""
+    """What OpenAI counts against a token limit: the prompt (the mocked answers' own estimate,
+    about 4 characters a token) plus the output the request reserves (``max_tokens`` and its
+    newer names)."""
+    from ._endpoints.core import estimate_tokens as estimate  # the table loads with the mock
+
     try:
         body = json.loads(request.content or b"null")
     except ValueError:
         return max(1, len(request.content) // 4)
-    reserved = 0
-    if isinstance(body, dict):
-        for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
-            value = body.get(name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                reserved += value
-    return max(1, math.ceil(_text_length(body) / 4)) + reserved
-
-
-def _text_length(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(_text_length(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_text_length(v) for v in value)
-    return 0
+    if not isinstance(body, dict):
+        return estimate(body)
+    reserved = sum(
+        value
+        for name in ("max_tokens", "max_completion_tokens", "max_output_tokens")
+        if isinstance(value := body.get(name), int) and not isinstance(value, bool)
+    )
+    prompt = {k: v for k, v in body.items() if k in ("messages", "input", "prompt", "instructions")}
+    return estimate(prompt or body) + reserved
