@@ -435,3 +435,39 @@ def test_faults_mark_the_answer_source() -> None:
     )
     assert handler(request).extensions["openai_responses.source"] == "fault"
     assert handler(request).extensions["openai_responses.source"] == "fault"
+
+
+# -- every transport the SDK may use -----------------------------------------------------------
+
+
+def legacy_httpx(mock: OpenAIMock) -> Any:
+    return httpx.Client()  # openai 3 also takes an httpx (1) client: httpcore's pool
+
+
+def mock_transport(mock: OpenAIMock) -> Any:
+    from openai_responses.ext.httpx import MockTransport
+
+    return openai.DefaultHttpxClient(transport=MockTransport(mock.router.handler))
+
+
+@pytest.mark.parametrize("http_client", [legacy_httpx, mock_transport])
+def test_faults_reach_the_sdk_through_every_transport(http_client: Callable[..., Any]) -> None:
+    mock = OpenAIMock()
+    with mock:
+        client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=http_client(mock))
+        route = mock.chat.completions.create
+        for kind, error in (
+            ("timeout", openai.APITimeoutError),
+            ("connection", openai.APIConnectionError),
+        ):
+            route.fault(kind)
+            with pytest.raises(error):
+                client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        route.fault("disconnect", after_events=1)
+        seen: list[Any] = []
+        with pytest.raises(TRANSPORT_ERRORS):
+            seen.extend(
+                client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+            )
+        assert len(seen) == 1
+        assert route.call_count == 3
