@@ -471,3 +471,22 @@ def test_faults_reach_the_sdk_through_every_transport(http_client: Callable[...,
             )
         assert len(seen) == 1
         assert route.call_count == 3
+
+
+def test_a_fault_queued_n_times_fails_exactly_n_concurrent_calls() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with OpenAIMock() as mock:
+        mock.embeddings.create.fault("server_error", times=7)
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+
+        def one(_: int) -> int:
+            try:
+                client.embeddings.create(model="text-embedding-3-small", input="x")
+                return 200
+            except openai.InternalServerError:
+                return 500
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(one, range(24)))
+    assert statuses.count(500) == 7 and statuses.count(200) == 17

@@ -248,3 +248,21 @@ def test_by_default_nothing_touches_an_answer() -> None:
 def test_pace_refuses_what_it_cannot_mean(pace: Any) -> None:
     with pytest.raises(ValueError):
         OpenAIMock(pace=pace)
+
+
+def test_concurrent_calls_never_overdraw_the_limit() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with OpenAIMock(rate_limits={"requests_per_minute": 5}):
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+
+        def one(_: int) -> bool:
+            try:
+                client.embeddings.create(model="text-embedding-3-small", input="x")
+                return True
+            except openai.RateLimitError:
+                return False
+
+        with ThreadPoolExecutor(8) as pool:
+            admitted = list(pool.map(one, range(20)))
+    assert admitted.count(True) == 5  # the clock stood still: nothing refilled
