@@ -174,7 +174,8 @@ version: 1
 
 
 class FakeTime:
-    """Stands in for ``time`` in ``_shaping``: sleeping moves it, nothing waits."""
+    """Stands in for ``time`` (and ``anyio.sleep``) in ``_shaping``: sleeping moves it,
+    nothing waits."""
 
     def __init__(self) -> None:
         self.now = 100.0
@@ -187,11 +188,15 @@ class FakeTime:
         self.slept.append(seconds)
         self.now += seconds
 
+    async def asleep(self, seconds: float) -> None:  # anyio.sleep's stand-in
+        self.sleep(seconds)
+
 
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
     monkeypatch.setattr(shaping, "time", fake)
+    monkeypatch.setattr(shaping.anyio, "sleep", fake.asleep)
     return fake
 
 
@@ -266,3 +271,29 @@ def test_concurrent_calls_never_overdraw_the_limit() -> None:
         with ThreadPoolExecutor(8) as pool:
             admitted = list(pool.map(one, range(20)))
     assert admitted.count(True) == 5  # the clock stood still: nothing refilled
+
+
+def test_pace_recorded_through_serve(
+    tmp_path: Path, loopback_openai: FakeOpenAI, fake_time: FakeTime
+) -> None:
+    import socket
+
+    import openai_responses
+
+    recorded = tmp_path / "paced.yaml"
+    events = record_stream(loopback_openai, recorded)
+    offsets = parse_cassette(recorded.read_bytes())[0].event_offsets
+    assert offsets is not None
+    with socket.socket() as probe:  # the served mock answers at its own address: move it there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served_url = f"http://127.0.0.1:{port}/v1"
+    cassette = tmp_path / "served.yaml"
+    cassette.write_text(recorded.read_text().replace(loopback_openai.url, served_url))
+
+    start = fake_time.now
+    with openai_responses.serve(port=port, cassette=cassette, pace="recorded") as served:
+        client = openai.OpenAI(api_key="sk-test", base_url=served.url, max_retries=0)
+        stream = client.responses.create(model="gpt-4o", input="hi", stream=True)
+        assert [event.type for event in stream] == events
+    assert fake_time.now - start == pytest.approx(offsets[-1])

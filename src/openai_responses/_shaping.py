@@ -271,7 +271,7 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         started = self._plan.started
         events = _Events(self._sse)
-        source = aiter(self._response.stream)  # type: ignore[arg-type]
+        source = _async_chunks(self._response.stream)
         while True:
             chunk = await anext(source, None)
             batch = events.end() if chunk is None else events.feed(chunk)
@@ -289,7 +289,21 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._response.close()
 
     async def aclose(self) -> None:
-        await self._response.aclose()
+        if isinstance(self._response.stream, httpx.AsyncByteStream):
+            await self._response.aclose()
+        else:
+            self._response.close()
+
+
+async def _async_chunks(stream: Any) -> AsyncIterator[bytes]:
+    """The chunks of an async stream, or of a sync one (a served answer is iterated on the
+    server's event loop, whatever produced it)."""
+    if isinstance(stream, httpx.AsyncByteStream):
+        async for chunk in stream:
+            yield chunk
+    else:
+        for chunk in stream:
+            yield chunk
 
 
 def _wait(step: tuple[str, float], started: float) -> float:
