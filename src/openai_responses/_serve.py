@@ -16,6 +16,7 @@ from ._errors import OpenAIMockError, openai_error
 from ._faults import FaultRaised
 from ._mock import OpenAIMock
 from ._server import DROP, LoopbackServer
+from ._shaping import SOURCE
 
 __all__ = ["ServedMock", "serve"]
 
@@ -73,7 +74,7 @@ class ServedMock:
             # A transport fault: drop the connection (``connection``), or hold it until the
             # client's own read timeout gives up (``timeout``, or ``seconds`` at most).
             hold = raised.fault.option("seconds", 3600.0) if raised.fault.kind == "timeout" else 0
-            return httpx.Response(200, extensions={DROP: hold})
+            return httpx.Response(200, extensions={DROP: hold, SOURCE: "fault"})
         except OpenAIMockError as error:
             # In a server the failure goes back to the client, as OpenAI would send it.
             return openai_error(404, str(error), code="unmocked_request")
