@@ -490,3 +490,26 @@ def test_a_fault_queued_n_times_fails_exactly_n_concurrent_calls() -> None:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(one, range(24)))
     assert statuses.count(500) == 7 and statuses.count(200) == 17
+
+
+@pytest.mark.parametrize("kind", ["truncate", "disconnect"])
+def test_faults_compose_with_recording_and_the_cassette_keeps_the_whole_answer(
+    kind: str, tmp_path: Path, loopback_openai: Any
+) -> None:
+    loopback_openai.stream_pause = 0
+    cassette = tmp_path / "recorded.yaml"
+    url = loopback_openai.url
+    with OpenAIMock(url, cassette=cassette, record_mode="once") as mock:
+        mock.chat.completions.create.fault(kind, after_events=1)
+        client = openai.OpenAI(api_key="sk-test", base_url=url, max_retries=0)
+        chunks: list[Any] = []
+        with contextlib.suppress(*TRANSPORT_ERRORS):
+            chunks.extend(
+                client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+            )
+    assert len(chunks) == 1  # the client saw the cut
+    with OpenAIMock(url, cassette=cassette):
+        replayed = list(
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+        )
+    assert len(replayed) > 1 and replayed[-1].choices[0].finish_reason == "stop"

@@ -262,6 +262,8 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 if isinstance(step, bytes):
                     yield step
                 elif isinstance(step, BaseException):
+                    for _ in source:  # the fault is ours: a recording still gets it all
+                        pass
                     raise step
                 else:
                     time.sleep(_wait(step, started))
@@ -279,6 +281,8 @@ class _ShapedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 if isinstance(step, bytes):
                     yield step
                 elif isinstance(step, BaseException):
+                    async for _ in source:  # the fault is ours: a recording still gets it all
+                        pass
                     raise step
                 else:
                     await anyio.sleep(_wait(step, started))
