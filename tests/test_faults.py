@@ -230,6 +230,20 @@ def test_truncate_ends_cleanly_without_the_final_event(asynchronous: bool, place
     assert whole[-1].choices[0].finish_reason == "stop"
 
 
+def test_truncate_by_default_withholds_only_the_final_event() -> None:
+    with OpenAIMock() as mock:
+        request = httpx.Request(
+            "POST",
+            "https://api.openai.com/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": MESSAGES, "stream": True},
+        )
+        whole = mock.router.handler(request).read()
+        mock.chat.completions.create.fault("truncate")
+        cut = mock.router.handler(request).read()
+    assert whole.endswith(b"data: [DONE]\n\n") and not cut.endswith(b"data: [DONE]\n\n")
+    assert cut.count(b"\n\n") == whole.count(b"\n\n") - 1  # every event but the last
+
+
 @pytest.mark.parametrize("place", PLACES)
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 def test_truncate_of_a_responses_stream_drops_response_completed(

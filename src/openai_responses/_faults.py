@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,7 +83,10 @@ class Fault:
 
     @property
     def after_events(self) -> int:
-        return int(self.option("after_events", 1))
+        """Events sent before the fault; by default one, and for ``truncate`` all but the
+        final one (a fault due past the end hits the last event)."""
+        default = sys.maxsize if self.kind == "truncate" else 1
+        return int(self.option("after_events", default))
 
 
 def _check(name: str, value: Any) -> None:
