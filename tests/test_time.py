@@ -297,3 +297,19 @@ def test_pace_recorded_through_serve(
         stream = client.responses.create(model="gpt-4o", input="hi", stream=True)
         assert [event.type for event in stream] == events
     assert fake_time.now - start == pytest.approx(offsets[-1])
+
+
+def test_a_cassette_recorded_without_offsets_replays_instantly_at_any_pace(
+    tmp_path: Path, fake_time: FakeTime
+) -> None:
+    cassette = tmp_path / "old.yaml"
+    cassette.write_text(_CASSETTE)
+    request = httpx.Request(
+        "POST",
+        "https://api.openai.com/v1/responses",
+        json={"model": "gpt-4o", "input": "hi", "stream": True},
+    )
+    with OpenAIMock(cassette=cassette, pace=2.0) as mock:
+        body = mock.router.handler(request).read()
+    assert body.count(b"\n\n") == 2
+    assert fake_time.slept == []  # 2.0 is a speed factor here, not a delay per event

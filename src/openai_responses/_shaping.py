@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -89,7 +89,7 @@ def _deliver(
     mock: OpenAIMock, request: httpx.Request, response: httpx.Response, fault: Fault | None
 ) -> httpx.Response:
     sse = response.headers.get("content-type", "").startswith("text/event-stream")
-    pacer = _pacer(mock.pace, response.extensions.get(EVENT_OFFSETS)) if sse else None
+    pacer = _pacer(mock.pace, response.extensions) if sse else None
     if fault is None and pacer is None:
         return response
     plan = _Plan(mock, request, fault, pacer, sse)
@@ -115,16 +115,21 @@ def check_pace(pace: Any) -> str | float | None:
     return float(pace)
 
 
-def _pacer(pace: str | float | None, offsets: Any) -> Callable[[int], float] | None:
-    """When event i is due, in seconds from the stream's start (None: no pacing)."""
+def _pacer(
+    pace: str | float | None, extensions: Mapping[str, Any]
+) -> Callable[[int], float] | None:
+    """When event i is due, in seconds from the request (None: no pacing)."""
     if pace is None:
         return None
-    if offsets:  # a recorded stream: its gaps, sped up by a factor
+    if EVENT_OFFSETS in extensions:  # replayed: its recorded gaps, sped up by a factor
+        offsets = extensions[EVENT_OFFSETS]
+        if not offsets:
+            return None  # recorded before offsets were kept: instant
         speed = 1.0 if pace == "recorded" else float(pace)
         recorded: tuple[float, ...] = tuple(offsets)
         return lambda i: recorded[min(i, len(recorded) - 1)] / speed
     if pace == "recorded":
-        return None  # nothing was recorded: instant
+        return None  # a mocked stream has nothing recorded: instant
     delay = float(pace)  # a mocked stream: one delay per event
     return lambda i: (i + 1) * delay
 

@@ -22,9 +22,10 @@ def response_to_httpx(interaction: Interaction, request: httpx.Request) -> httpx
     """
     recorded = interaction.response
     headers = _with_content_type(headers_without(recorded.headers, _FRAMING_HEADERS), recorded.body)
-    extensions: dict[str, object] = {"reason_phrase": recorded.reason.encode("ascii", "replace")}
-    if interaction.event_offsets:
-        extensions[EVENT_OFFSETS] = interaction.event_offsets
+    extensions: dict[str, object] = {
+        "reason_phrase": recorded.reason.encode("ascii", "replace"),
+        EVENT_OFFSETS: interaction.event_offsets,  # None: recorded without them
+    }
     return httpx.Response(
         recorded.status,
         headers=[(_header_bytes(key), _header_bytes(value)) for key, value in headers],
