@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -12,11 +13,14 @@ import httpx
 import respx
 
 from . import _pipeline
+from ._clock import Clock
 from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._errors import OpenAIMockError
+from ._ratelimit import RateLimiter
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
 from ._session import CassetteSession, open_cassette
+from ._shaping import check_pace
 from ._state import StateStore
 
 __all__ = ["DEFAULT_BASE_URL", "ON_MISS", "OpenAIMock"]
@@ -96,10 +100,19 @@ class OpenAIMock:
         cassette: str | Path | None = None,
         record_mode: str | None = None,
         on_miss: Literal["fail", "mock"] = "fail",
+        pace: Literal["recorded"] | float | None = None,
+        rate_limits: Mapping[str, int] | None = None,
         **cassette_options: Any,
     ) -> None:
         if on_miss not in ON_MISS:
             raise ValueError(f"on_miss must be 'fail' or 'mock', not {on_miss!r}")
+        # Time (``_clock``, ``_shaping``): virtual, except the pace streams are delivered at.
+        self.clock = Clock()
+        self.pace = check_pace(pace)
+        self.rate_limiter = RateLimiter(self.clock, rate_limits) if rate_limits else None
+        self.faulted_routes: set[Route] = set()
+        # Set when served: stalls then pause for real, since a remote client keeps wall time.
+        self.real_time = False
         self.on_miss = on_miss
         self.base_url = base_url or DEFAULT_BASE_URL
         self.base = BaseURL.parse(self.base_url)
@@ -119,6 +132,7 @@ class OpenAIMock:
         # into) a cassette; without one they stay unmocked.
         self._unrouted = Route(UNROUTED, self)
         self.router = OpenAIRouter(self._dispatch, self.failures.append, self.finish)
+        self.router.clock = self.clock
         # Set by the vcr adapter: every host goes through the cassette, recorded in it or not.
         self.all_hosts = False
 
@@ -137,6 +151,14 @@ class OpenAIMock:
             return None
         route, params = found or (self._unrouted, {})
         return route.route, _pipeline.answer(self, route, request, params)
+
+    @property
+    def time_or_faults(self) -> bool:
+        """Whether faults are queued, or pace or rate limits set: answers may then differ from
+        what the pipeline alone gives (a request's ``x-mock-fault`` header is the other way)."""
+        if self.pace is not None or self.rate_limiter is not None:
+            return True
+        return any(route.has_faults for route in self.faulted_routes)
 
     def answers_miss(self, ctx: Context) -> bool:
         """Whether a request the cassette cannot answer falls through to the mock: what the

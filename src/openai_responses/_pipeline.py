@@ -27,6 +27,7 @@ from ._endpoints import Answer, Context
 from ._errors import InvalidMockResponseError, InvalidRequest
 from ._handlers import handle, json_response
 from ._seeding import learn_exchange
+from ._shaping import shape, shapes
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock
@@ -38,6 +39,14 @@ Result = httpx.Response | Awaitable[httpx.Response]
 
 
 def answer(
+    mock: OpenAIMock, route: Route, request: httpx.Request, params: dict[str, str]
+) -> Result:
+    if shapes(mock, request):  # faults, rate limits, pace (``_shaping``)
+        return shape(mock, route, request, lambda: _answer(mock, route, request, params))
+    return _answer(mock, route, request, params)
+
+
+def _answer(
     mock: OpenAIMock, route: Route, request: httpx.Request, params: dict[str, str]
 ) -> Result:
     ctx = Context(request, params, mock.state, route.endpoint)

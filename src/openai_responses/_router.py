@@ -12,6 +12,7 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute
 
+from ._clock import Clock, RetryWaits
 from ._errors import UnmockedRequestError
 from ._interception import PASSTHROUGH, WebsocketGuard, mockers
 from ._session import asynchronous_scope
@@ -59,6 +60,8 @@ class OpenAIRouter(respx.MockRouter):
         self._on_stop = on_stop
         self._leaving_with: BaseException | None = None
         self._passthrough = respx.Route().pass_through()
+        # While started, the SDK's retry waits pass on this clock instead (``_clock``).
+        self.clock: Clock | None = None
 
     def __exit__(
         self,
@@ -78,9 +81,13 @@ class OpenAIRouter(respx.MockRouter):
             mocker.register(self)
             mocker.start()
         WebsocketGuard.start()
+        if self.clock is not None:
+            RetryWaits.start(self.clock)
 
     def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
         WebsocketGuard.stop()
+        if self.clock is not None:
+            RetryWaits.stop(self.clock)
         for mocker in mockers():
             mocker.unregister(self)
             mocker.stop()

@@ -12,6 +12,7 @@ import respx
 from pydantic import BaseModel
 
 from ._endpoints import Endpoint
+from ._faults import Fault, FaultQueue
 from ._state import StateStore
 
 if TYPE_CHECKING:
@@ -70,6 +71,29 @@ class Route:
     @response.setter
     def response(self, value: ResponseSetting | None) -> None:
         self._response = value
+
+    def fault(self, kind: str, *, times: int | None = 1, **options: Any) -> Route:
+        """Queue a fault for the next ``times`` calls of this route (``None``: every call);
+        kinds and options in ``_faults.KINDS``. Returns the route, so faults chain."""
+        faults = self.__dict__.get("_faults")
+        if faults is None:
+            faults = self.__dict__["_faults"] = FaultQueue()
+        faults.add(Fault.make(kind, **options), times)
+        self._mock.faulted_routes.add(self)
+        return self
+
+    def take_fault(self) -> Fault | None:
+        faults: FaultQueue | None = self.__dict__.get("_faults")
+        return faults.take() if faults else None
+
+    @property
+    def has_faults(self) -> bool:
+        return bool(self.__dict__.get("_faults"))
+
+    def clear_faults(self) -> None:
+        faults: FaultQueue | None = self.__dict__.get("_faults")
+        if faults is not None:
+            faults.clear()
 
     @property
     def calls(self) -> respx.models.CallList:

@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 
+from ._clock import RetryWaits
 from ._errors import OpenAIMockError, openai_error
+from ._faults import FaultRaised
 from ._mock import OpenAIMock
-from ._server import LoopbackServer
+from ._server import DROP, LoopbackServer
+from ._shaping import SOURCE
 
 __all__ = ["ServedMock", "serve"]
 
@@ -40,9 +43,15 @@ class ServedMock:
         self.server.start()
         # The mock's base URL is only known once the port is bound.
         self._mock = OpenAIMock(base_url=self.url, **self._mock_options)
+        # A remote client keeps wall time: stalls pause for real. The SDK clients of this
+        # process still retry without sleeping (``_clock``), on the served mock's clock.
+        self._mock.real_time = True
+        RetryWaits.start(self._mock.clock)
         return self
 
     def stop(self) -> None:
+        if self._mock is not None:
+            RetryWaits.stop(self._mock.clock)
         self.server.stop()
 
     def __enter__(self) -> ServedMock:
@@ -61,6 +70,11 @@ class ServedMock:
         # called directly, so nothing in this process needs to be intercepted.
         try:
             return self.mock.router.handler(request)
+        except FaultRaised as raised:
+            # A transport fault: drop the connection (``connection``), or hold it until the
+            # client's own read timeout gives up (``timeout``, or ``seconds`` at most).
+            hold = raised.fault.option("seconds", 3600.0) if raised.fault.kind == "timeout" else 0
+            return httpx.Response(200, extensions={DROP: hold, SOURCE: "fault"})
         except OpenAIMockError as error:
             # In a server the failure goes back to the client, as OpenAI would send it.
             return openai_error(404, str(error), code="unmocked_request")

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["ASGIApp", "Handler", "LoopbackServer", "asgi_app"]
+__all__ = ["DROP", "ASGIApp", "Handler", "LoopbackServer", "asgi_app"]
 
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 Scope = MutableMapping[str, Any]
@@ -154,9 +154,28 @@ async def _wait_disconnect(receive: Receive) -> None:
         pass
 
 
+# A response carrying this extension is never sent: after its value in seconds (0: at once)
+# the connection is closed, as a server that hangs or drops the client would.
+DROP = "loopback.drop"
+
+
+async def _drop_connection(send: Send) -> None:
+    # ASGI cannot close a connection unanswered; uvicorn's ``send`` is bound to the request
+    # cycle that owns the transport. Then wait to be cancelled: the disconnect watcher sees
+    # the closed connection, so uvicorn does not answer a 500 in our place.
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("the server cannot drop this connection")
+    transport.close()
+    await asyncio.Event().wait()
+
+
 async def _send_response(
     response: httpx.Response, request: httpx.Request, send: Send, gzip_min: int
 ) -> None:
+    if DROP in response.extensions:
+        await asyncio.sleep(float(response.extensions[DROP]))
+        await _drop_connection(send)
     headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]
     if not any(k == b"date" for k, _ in headers):
         headers.append((b"date", email.utils.formatdate(usegmt=True).encode()))
@@ -172,9 +191,13 @@ async def _send_response(
     # Streamed body: length unknown, so uvicorn frames it with chunked transfer-encoding.
     headers = [(k, v) for k, v in headers if k != b"content-length"]
     await _start(send, response.status_code, headers)
-    async for chunk in _iter_stream(stream):
-        if chunk:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    try:
+        async for chunk in _iter_stream(stream):
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception as error:  # a body that breaks off cuts the connection: the client sees it
+        logger.debug("stream of %s %s broke off: %r", request.method, request.url, error)
+        await _drop_connection(send)
     await send({"type": "http.response.body", "body": b""})
 
 

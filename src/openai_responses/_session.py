@@ -12,6 +12,7 @@ import gc
 import os
 import re
 import sys
+import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from ._cassette import (
     response_to_httpx,
 )
 from ._cassette._merge import Snapshot, save_merged
-from ._cassette._record import credential_values
+from ._cassette._record import credential_values, event_offsets
 from ._errors import (
     CassetteDriftWarning,
     CassetteExpiredError,
@@ -228,8 +229,9 @@ class CassetteSession:
         """Send ``request`` upstream; the answer streams to the caller and is kept at its end."""
         self._remember_credentials(request)
         upstream = current_upstream() or _fallback_upstream(request)
+        started = time.monotonic()
 
-        def keep(response: httpx.Response, raw: bytes) -> None:
+        def keep(response: httpx.Response, raw: bytes, arrivals: list[tuple[int, float]]) -> None:
             interaction = interaction_from_exchange(
                 request,
                 response.status_code,
@@ -239,6 +241,8 @@ class CassetteSession:
             )
             if interaction is None:
                 return
+            offsets = event_offsets(raw, [(size, at - started) for size, at in arrivals])
+            interaction = replace(interaction, event_offsets=offsets)
             self.new.append(interaction)
             self.index.add(interaction)
             on_recorded(response_to_httpx(interaction, request))
@@ -391,13 +395,16 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(
         self,
         response: httpx.Response,
-        keep: Callable[[httpx.Response, bytes], None],
+        keep: Callable[[httpx.Response, bytes, list[tuple[int, float]]], None],
         may_drain: Callable[[], bool],
     ):
         self._response = response
         self._keep = keep
         self._may_drain = may_drain
         self._chunks: list[bytes] = []
+        # (bytes received so far, when) per chunk: the event timing recordings keep
+        self._arrivals: list[tuple[int, float]] = []
+        self._size = 0
         self._sync: Iterator[bytes] | None = None
         self._async: AsyncIterator[bytes] | None = None
         self._kept = False
@@ -405,21 +412,22 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         self._sync = iter(self._response.stream)  # type: ignore[arg-type]
         for chunk in self._sync:
-            self._chunks.append(chunk)
+            self._arrived(chunk)
             yield chunk
         self._finish()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         self._async = aiter(self._response.stream)  # type: ignore[arg-type]
         async for chunk in self._async:
-            self._chunks.append(chunk)
+            self._arrived(chunk)
             yield chunk
         self._finish()
 
     def close(self) -> None:
         try:
             if self._draining():
-                self._chunks.extend(self._sync or self._response.stream)  # type: ignore[arg-type]
+                for chunk in self._sync or self._response.stream:  # type: ignore[union-attr]
+                    self._arrived(chunk)
                 self._finish()
         except Exception:  # httpcore and httpcore2 raise their own error types
             pass  # the upstream broke off: an incomplete answer is not recorded
@@ -430,7 +438,8 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
         try:
             if self._draining():
                 rest = self._async or aiter(self._response.stream)  # type: ignore[arg-type]
-                self._chunks.extend([chunk async for chunk in rest])
+                async for chunk in rest:
+                    self._arrived(chunk)
                 self._finish()
         except Exception:  # httpcore and httpcore2 raise their own error types
             pass  # the upstream broke off: an incomplete answer is not recorded
@@ -443,10 +452,15 @@ class _Tee(httpx.SyncByteStream, httpx.AsyncByteStream):
         ended = _DONE.search(b"".join(self._chunks)[-64:]) is not None
         return ended or self._may_drain()
 
+    def _arrived(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        self._arrivals.append((self._size, time.monotonic()))
+
     def _finish(self) -> None:
         if not self._kept:
             self._kept = True
-            self._keep(self._response, b"".join(self._chunks))
+            self._keep(self._response, b"".join(self._chunks), self._arrivals)
 
 
 # The SSE end marker (chat, completions, assistants): what follows it is only the body's end.
@@ -455,7 +469,7 @@ _DONE = re.compile(rb"^data: ?\[DONE\]", re.MULTILINE)
 
 def _tee(
     response: httpx.Response,
-    keep: Callable[[httpx.Response, bytes], None],
+    keep: Callable[[httpx.Response, bytes, list[tuple[int, float]]], None],
     may_drain: Callable[[], bool],
 ) -> httpx.Response:
     return httpx.Response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+import re
 import zlib
 from typing import Any
 
@@ -135,6 +136,10 @@ def unbase64_multipart(body: bytes) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return decoded if multipart_boundary(decoded) is not None else None
+
+
+# Where one server-sent event ends: a blank line, in any of the three line-break styles.
+SSE_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
 def looks_like_sse(body: bytes) -> bool:

@@ -27,8 +27,8 @@ from typing import Any
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
 # Bumped whenever the loader may read the same bytes differently (2: stricter validation,
-# 3: recorded_at).
-_FORMAT = 3
+# 3: recorded_at, 4: event offsets).
+_FORMAT = 4
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -113,6 +113,7 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
             i.response.headers,
             i.response.body.decode("latin-1"),
             None if i.recorded_at is None else i.recorded_at.isoformat(),
+            i.event_offsets,
         ]
         for i in interactions
     ]
@@ -121,7 +122,7 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
 def _decode(rows: list[list[Any]]) -> list[Interaction]:
     result = []
     for row in rows:
-        method, url, req_headers, req_body, status, reason, resp_headers, resp_body, at = row
+        method, url, req_headers, req_body, status, reason, resp_headers, resp_body, at, offs = row
         request = RecordedRequest(
             str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
         )
@@ -129,7 +130,8 @@ def _decode(rows: list[list[Any]]) -> list[Interaction]:
             int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
         )
         recorded_at = None if at is None else datetime.fromisoformat(str(at))
-        result.append(Interaction(request, response, recorded_at))
+        offsets = None if offs is None else tuple(float(v) for v in offs)
+        result.append(Interaction(request, response, recorded_at, offsets))
     return result
 
 

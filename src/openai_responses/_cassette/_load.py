@@ -22,6 +22,7 @@ import yaml
 from . import _cache
 from ._body import BodyTooLarge, decode_body, unbase64_multipart
 from ._model import (
+    EVENT_OFFSETS_KEY,
     CassetteFormatError,
     Headers,
     Interaction,
@@ -122,7 +123,7 @@ def _interaction(item: Any) -> Interaction:
         raise _FieldError("missing or invalid 'request'")
     if not isinstance(response, dict):
         raise _FieldError("missing or invalid 'response'")
-    return Interaction(_request(request), _response(response), _recorded_at(item))
+    return Interaction(_request(request), _response(response), _recorded_at(item), _offsets(item))
 
 
 def _recorded_at(item: dict[str, Any]) -> datetime | None:
@@ -138,6 +139,17 @@ def _recorded_at(item: dict[str, Any]) -> datetime | None:
             return None
         raise _FieldError(f"'recorded_at' is not a time: {value!r}")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _offsets(item: dict[str, Any]) -> tuple[float, ...] | None:
+    value = item.get(EVENT_OFFSETS_KEY)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        raise _FieldError(f"'{EVENT_OFFSETS_KEY}' must be a list of seconds")
+    return tuple(float(v) for v in value)
 
 
 def _request(data: dict[str, Any]) -> RecordedRequest:

@@ -13,6 +13,9 @@ from datetime import datetime
 
 Headers = tuple[tuple[str, str], ...]
 
+# The interaction key of ``Interaction.event_offsets`` in a cassette file.
+EVENT_OFFSETS_KEY = "event_offsets"
+
 
 class CassetteFormatError(Exception):
     """A cassette file cannot be read or written; the message names the file and the reason."""
@@ -65,3 +68,6 @@ class Interaction:
     # When it was recorded (aware UTC); None for files written without it (vcrpy's), whose
     # age is the file's modification time. Saved as an extra key vcrpy ignores.
     recorded_at: datetime | None = None
+    # Seconds from the request to each SSE event of the answer, as recorded (for pace);
+    # saved as an extra interaction key vcrpy ignores, absent from older cassettes.
+    event_offsets: tuple[float, ...] | None = None

@@ -12,7 +12,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ._body import decode_body, remove_json_path, replace_json_path
+from ._body import (
+    SSE_EVENT_END,
+    decode_body,
+    looks_like_sse,
+    remove_json_path,
+    replace_json_path,
+)
 from ._credentials import is_credential_header, is_credential_param
 from ._model import Headers, Interaction, RecordedRequest, RecordedResponse
 
@@ -86,6 +92,20 @@ def interaction_from_exchange(
     if recorded_response is None:
         return None
     return Interaction(recorded_request, recorded_response, _now())
+
+
+def event_offsets(body: bytes, arrivals: Sequence[tuple[int, float]]) -> tuple[float, ...] | None:
+    """When each SSE event of ``body`` arrived: ``arrivals`` holds (bytes received so far,
+    seconds since the request) per chunk; an event counts from the chunk that completed it."""
+    if not arrivals or not looks_like_sse(body):
+        return None
+    offsets: list[float] = []
+    chunk = 0
+    for match in SSE_EVENT_END.finditer(body):
+        while chunk < len(arrivals) - 1 and arrivals[chunk][0] < match.end():
+            chunk += 1
+        offsets.append(round(arrivals[chunk][1], 4))
+    return tuple(offsets) or None
 
 
 def _request_from_httpx(request: httpx.Request) -> RecordedRequest:

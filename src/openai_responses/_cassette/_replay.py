@@ -7,6 +7,9 @@ import httpx
 from ._body import looks_like_sse
 from ._model import Headers, Interaction, header_get, headers_without
 
+# The replayed answer's extension holding the recorded SSE event offsets (for pace).
+EVENT_OFFSETS = "openai_responses.event_offsets"
+
 # Recomputed by httpx from the (always decoded, whole) body; stale values would break clients.
 _FRAMING_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
@@ -19,12 +22,16 @@ def response_to_httpx(interaction: Interaction, request: httpx.Request) -> httpx
     """
     recorded = interaction.response
     headers = _with_content_type(headers_without(recorded.headers, _FRAMING_HEADERS), recorded.body)
+    extensions: dict[str, object] = {
+        "reason_phrase": recorded.reason.encode("ascii", "replace"),
+        EVENT_OFFSETS: interaction.event_offsets,  # None: recorded without them
+    }
     return httpx.Response(
         recorded.status,
         headers=[(_header_bytes(key), _header_bytes(value)) for key, value in headers],
         content=recorded.body,
         request=request,
-        extensions={"reason_phrase": recorded.reason.encode("ascii", "replace")},
+        extensions=extensions,
     )
 
 

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ._credentials import find_key, find_key_in_bytes, mask
-from ._model import CassetteSecretError, Headers, Interaction, headers_without
+from ._model import (
+    EVENT_OFFSETS_KEY,
+    CassetteSecretError,
+    Headers,
+    Interaction,
+    headers_without,
+)
 from ._yaml import dump_yaml
 
 CASSETTE_VERSION = 1
@@ -46,7 +52,7 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
     response_body, response_headers = _body_and_headers(response.body, response.headers)
     at = interaction.recorded_at
     recorded_at = {} if at is None else {"recorded_at": at.isoformat()}
-    return {
+    saved: dict[str, Any] = {
         "request": {
             "body": request_body,
             "headers": request_headers,
@@ -60,6 +66,9 @@ def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
         },
         **recorded_at,
     }
+    if interaction.event_offsets is not None:
+        saved[EVENT_OFFSETS_KEY] = list(interaction.event_offsets)
+    return saved
 
 
 def _body_and_headers(body: bytes, headers: Headers) -> tuple[str | bytes, dict[str, list[str]]]:
