@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ._defaults import now, skeleton
 from ._endpoints import ENDPOINTS, Context, Endpoint
+from ._endpoints._members import FAMILIES, _members
 from ._handlers import build_object
 from ._seeding import find_endpoint
 from ._state import _COLLECTIONS, StateStore
@@ -30,6 +31,8 @@ _CREATORS: dict[str, Endpoint] = {}
 for _row in ENDPOINTS:
     if _row.kind == "create" and _row.collection:
         _CREATORS.setdefault(_row.collection, _row)
+# Assignment families (a role given to a group): their paths, and the member's parameter.
+_FAMILIES = {row.path: FAMILIES[row.sdk] for row in ENDPOINTS if row.sdk in FAMILIES}
 
 
 def create_named_objects(state: StateStore, request: httpx.Request) -> None:
@@ -45,14 +48,26 @@ def create_named_objects(state: StateStore, request: httpx.Request) -> None:
         if not known and not state.was_deleted(collection, object_id):
             state.put(_made_up(state, collection, object_id, params, links), collection, **links)
         links[collection] = object_id
+    _assign_member(state, endpoint, params)
+
+
+def _assign_member(state: StateStore, endpoint: Endpoint, params: dict[str, str]) -> None:
+    """A path naming a member of an assignment family (``/groups/{g}/roles/{role_id}``)
+    names an assignment too: it is made, as a create of the family would."""
+    family, _, last = endpoint.path.rpartition("/")
+    param = _FAMILIES.get(family)
+    if param is not None and last == f"{{{param}}}":
+        request = httpx.Request(endpoint.method, "http://unknown-ids.invalid/")
+        _members(Context(request, params, state, endpoint), family).add(params[param])
 
 
 def _named_objects(endpoint: Endpoint) -> list[tuple[str, str]]:
-    """The path's ids and their collections, parents first. A create or list names only
-    parents; its own id (if any) is the one it makes or filters by."""
+    """The path's ids and their collections, parents first. A create names only parents
+    (its own id, if any, is the one it makes); a list's own id is the object it lists of
+    (a fine-tuning job's events)."""
     named = list(endpoint.parents)
     own = endpoint.id_param
-    if own and endpoint.collection and endpoint.kind not in ("create", "list"):
+    if own and endpoint.collection and endpoint.kind != "create":
         named.append((own, endpoint.collection))
     return named
 
