@@ -1,11 +1,18 @@
-"""``--unknown-ids=create``: every id a request's path names exists.
+"""``--unknown-ids=create``: every id a request names exists.
 
-For conformance runs (an SDK's generated test suite sends made-up ids like ``"thread_id"``)
-the served mock may answer as if each object existed: before the request is answered, every
-object its path names that the state does not hold is made from its endpoint's default
-(the create row's skeleton and defaults, else the type's skeleton) under the given id, parents
-first, and stored, so later requests see it too. An id the state saw deleted stays deleted:
-the mode invents what nobody made, it does not undo what a test did. Off by default.
+For conformance runs (an SDK's generated test suite sends made-up ids like ``"string"``)
+the served mock may answer as if each object existed. Two places, one rule (an object is
+made from its endpoint's default: the create row's skeleton and defaults, else the type's
+skeleton, under the given id, and stored, so later requests see it too):
+
+- before a request is answered, every object its *path* names, parents first, inside its
+  parents (so listing a made-up thread's messages shows the made-up message);
+- ``LenientStateStore.get`` makes any other object a handler looks up by id (the files an
+  assistant's ``tool_resources`` names, a ``previous_response_id``…).
+
+An id deleted earlier is made again on its next use: generated suites delete and retrieve
+the same placeholder id (``"assistant_id"``) in tests that must not depend on each other's
+order. Off by default: there, unknown and deleted ids are the service's 404s.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from ._handlers import build_object
 from ._seeding import find_endpoint
 from ._state import _COLLECTIONS, StateStore
 
-__all__ = ["UNKNOWN_IDS", "create_named_objects"]
+__all__ = ["UNKNOWN_IDS", "LenientStateStore", "create_named_objects", "lenient"]
 
 UNKNOWN_IDS = ("fail", "create")
 
@@ -35,6 +42,44 @@ for _row in ENDPOINTS:
 _FAMILIES = {row.path: FAMILIES[row.sdk] for row in ENDPOINTS if row.sdk in FAMILIES}
 
 
+class LenientStateStore(StateStore):
+    """A StateStore in which every id looked up exists (made on first look-up)."""
+
+    _making = False  # an object's default may look others up: those are not made up too
+
+    def get(self, collection: str, object_id: str, **parents: str) -> BaseModel | None:
+        found = super().get(collection, object_id, **parents)
+        if found is not None or self._making or not _may_make(collection, object_id):
+            return found
+        self._making = True
+        try:
+            params = _params_for(collection, parents)
+            made = _made_up(self, collection, object_id, params, parents)
+        finally:
+            self._making = False
+        return self.put(made, collection, **parents)
+
+
+def lenient(state: StateStore) -> LenientStateStore:
+    """``state`` (its very collections, shared) as a lenient store."""
+    if isinstance(state, LenientStateStore):
+        return state
+    made = LenientStateStore.__new__(LenientStateStore)
+    made.__dict__.update(vars(state))
+    return made
+
+
+def _may_make(collection: str, object_id: str) -> bool:
+    return bool(object_id) and collection in _COLLECTIONS
+
+
+def _params_for(collection: str, parents: dict[str, str]) -> dict[str, str]:
+    # The create row names its parents by path parameter; the look-up by collection.
+    row = _CREATORS.get(collection)
+    given = row.parents if row is not None else ()
+    return {param: parents[name] for param, name in given if name in parents}
+
+
 def create_named_objects(state: StateStore, request: httpx.Request) -> None:
     """Store a default object for each id ``request``'s path names that nobody made."""
     found = find_endpoint(request.method, request.url.path)
@@ -44,8 +89,8 @@ def create_named_objects(state: StateStore, request: httpx.Request) -> None:
     links: dict[str, str] = {}  # the parents made so far: each object is made inside them
     for param, collection in _named_objects(endpoint):
         object_id = params[param]
-        known = state.get(collection, object_id, **links) is not None
-        if not known and not state.was_deleted(collection, object_id):
+        known = StateStore.get(state, collection, object_id, **links) is not None
+        if not known and _may_make(collection, object_id):
             state.put(_made_up(state, collection, object_id, params, links), collection, **links)
         links[collection] = object_id
     _assign_member(state, endpoint, params)

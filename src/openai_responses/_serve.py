@@ -18,9 +18,10 @@ import httpx
 
 from ._errors import OpenAIMockError, openai_error
 from ._journal import TEST_ID_HEADER, Journal
-from ._lenient import UNKNOWN_IDS, create_named_objects
+from ._lenient import UNKNOWN_IDS, create_named_objects, lenient
 from ._mock import DEFAULT_BASE_URL, OpenAIMock
 from ._server import LoopbackServer
+from ._state import StateStore
 
 __all__ = ["ServedMock", "serve"]
 
@@ -58,7 +59,11 @@ class ServedMock:
         return f"{self.server.url}/v1"
 
     def start(self) -> ServedMock:
-        self._mock = OpenAIMock(base_url=str(self.upstream), **self._mock_options)
+        options = dict(self._mock_options)
+        if self.unknown_ids == "create":
+            given = options.get("state")
+            options["state"] = lenient(given if given is not None else StateStore())
+        self._mock = OpenAIMock(base_url=str(self.upstream), **options)
         self.server.start()
         return self
 
