@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -22,6 +23,7 @@ import pytest
 import yaml
 
 from conftest import UPSTREAM_TEXT, FakeOpenAI
+from openai_responses._cli import main
 from openai_responses._server import LoopbackServer
 from test_server import port_is_closed
 
@@ -196,3 +198,15 @@ def test_state_file_survives_a_restart_and_sigint(tmp_path: Path) -> None:
 
     assert kept.name == "kept"
     assert content == b"file bytes"
+
+
+def test_a_taken_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    handler_before = signal.getsignal(signal.SIGTERM)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code = main(["serve", "--port", str(taken.getsockname()[1])])
+
+    assert code == 2
+    assert "failed to start" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # the CLI's handlers are gone

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -115,3 +116,31 @@ def test_off_by_default() -> None:
             api.files.content("file-made-up")
     with pytest.raises(ValueError, match="unknown_ids"):
         openai_responses.ServedMock(unknown_ids="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_parallel_clients_never_see_a_404(served: openai_responses.ServedMock) -> None:
+    threads, calls = 6, 8
+    barrier = threading.Barrier(threads)
+    statuses: list[int] = []
+
+    def one_client(name: str) -> None:
+        api = client(served.url)
+        barrier.wait()
+        for index in range(calls):
+            # a nested look-up whose thread, run and step are all made up, by every client
+            raw = api.beta.threads.runs.steps.with_raw_response.retrieve(
+                f"step_{index}", thread_id=f"thread_{index}", run_id=f"run_{name}_{index}"
+            )
+            statuses.append(raw.http_response.status_code)
+            # ids in the body, looked up by the handler: made on the spot
+            made = api.vector_stores.with_raw_response.create(file_ids=[f"file-{name}-{index}"])
+            statuses.append(made.http_response.status_code)
+
+    workers = [threading.Thread(target=one_client, args=(str(i),)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert statuses == [200] * threads * calls * 2

@@ -17,6 +17,7 @@ order. Off by default: there, unknown and deleted ids are the service's 404s.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -42,21 +43,25 @@ for _row in ENDPOINTS:
 _FAMILIES = {row.path: FAMILIES[row.sdk] for row in ENDPOINTS if row.sdk in FAMILIES}
 
 
+# Set while an object is being made: its default may look others up, and those are not
+# made up too. Per thread: the server answers requests in several.
+_making = threading.local()
+
+
 class LenientStateStore(StateStore):
     """A StateStore in which every id looked up exists (made on first look-up)."""
 
-    _making = False  # an object's default may look others up: those are not made up too
-
     def get(self, collection: str, object_id: str, **parents: str) -> BaseModel | None:
         found = super().get(collection, object_id, **parents)
-        if found is not None or self._making or not _may_make(collection, object_id):
+        busy = getattr(_making, "now", False)
+        if found is not None or busy or not _may_make(collection, object_id):
             return found
-        self._making = True
+        _making.now = True
         try:
             params = _params_for(collection, parents)
             made = _made_up(self, collection, object_id, params, parents)
         finally:
-            self._making = False
+            _making.now = False
         return self.put(made, collection, **parents)
 
 

@@ -3,7 +3,7 @@
 Prints its base URL (``http://HOST:PORT/v1``) as the first line on stdout once it answers,
 then serves until SIGTERM or SIGINT; on either it stops taking requests, saves what the
 cassette recorded (atomically, merged under the cassette's lock) and a ``--state`` file, and
-exits 0 (1 when saving failed, with the reason on stderr).
+exits 0 (1 when saving failed, 2 when it could not start, with the reason on stderr).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from ._session import RECORD_MODES
 
 __all__ = ["add_arguments", "run"]
 
-EXIT_OK, EXIT_SAVE_FAILED = 0, 1
+EXIT_OK, EXIT_SAVE_FAILED, EXIT_NOT_STARTED = 0, 1, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,23 +76,33 @@ def run(args: argparse.Namespace) -> int:
         unknown_ids=args.unknown_ids,
         **options,
     )
-    stop = _stop_on_signals()
-    served.start()
-    print(served.url, flush=True)
-    while not stop.wait(0.2):  # short waits: signal handlers run between them
-        pass
-    try:
-        served.stop()  # saves the cassette
-        if state_path is not None and writes_state(state_path):
-            save_state(served.mock.state, state_path)
-    except (Exception, OpenAIMockError) as error:
-        print(f"openai-responses serve: saving failed: {error}", file=sys.stderr)
-        return EXIT_SAVE_FAILED
+    with _stop_on_signals() as stop:
+        try:
+            served.start()
+        except (RuntimeError, TimeoutError) as error:  # the port is taken, say
+            print(f"openai-responses serve: {error}", file=sys.stderr)
+            return EXIT_NOT_STARTED
+        print(served.url, flush=True)
+        while not stop.wait(0.2):  # short waits: signal handlers run between them
+            pass
+        try:
+            served.stop()  # saves the cassette
+            if state_path is not None and writes_state(state_path):
+                save_state(served.mock.state, state_path)
+        except (Exception, OpenAIMockError) as error:
+            print(f"openai-responses serve: saving failed: {error}", file=sys.stderr)
+            return EXIT_SAVE_FAILED
     return EXIT_OK
 
 
-def _stop_on_signals() -> threading.Event:
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event SIGTERM and SIGINT set (the handlers before are back afterwards)."""
     stop = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
-    return stop
+    numbers = (signal.SIGTERM, signal.SIGINT)
+    before = {number: signal.signal(number, lambda *_: stop.set()) for number in numbers}
+    try:
+        yield stop
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
