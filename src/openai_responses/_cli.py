@@ -1,4 +1,5 @@
-"""`openai-responses cassette show|check|orphans`: inspect cassettes without writing code.
+"""`openai-responses cassette show|check|orphans`: inspect cassettes without writing code;
+`openai-responses serve ...`: the mock as a stand-in server (``_serve_cli``).
 
 `check` exit codes: 0 clean; 1 secret-looking values found; 2 a file is missing or unreadable.
 Placeholder values (`AUTHORIZATION-XXX`, `Bearer test_openai_api_key`) are reported as "low"
@@ -26,12 +27,16 @@ import httpx
 from ._cassette import CassetteFormatError, Interaction, load_cassette
 from ._cassette._body import looks_like_sse
 from ._cassette._secrets import scan_interactions
+from ._serve_cli import add_arguments as add_serve_arguments
+from ._serve_cli import run as run_serve
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return run_serve(args)
     if args.command != "cassette":
         _parser().print_help()
         return EXIT_UNREADABLE
@@ -69,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="pytest's cache directory (default: .pytest_cache in DIR or a parent of it)",
     )
+    serve = commands.add_parser("serve", help="serve the mock engine over HTTP")
+    add_serve_arguments(serve)
     return parser
 
 

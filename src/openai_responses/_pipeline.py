@@ -54,25 +54,48 @@ def _answer(
         # 1. override (a callable answering None leaves this request to the next steps)
         overridden = _override(route, ctx) if route.response is not None else None
         if overridden is not None:
-            return without_delays(overridden)
+            return marked(without_delays(overridden), "override")
         session = mock.cassette
         if session is not None:
             # 2. cassette
             replayed = session.replay(request)
             if replayed is not None:
                 learn_exchange(ctx, replayed)
-                return session.verified(request, without_delays(replayed, replayed=True))
+                return marked(
+                    session.verified(request, without_delays(replayed, replayed=True)), "cassette"
+                )
             # 3. record
             if session.may_record:
-                return session.record(request, on_recorded=lambda live: learn_exchange(ctx, live))
+                live = session.record(request, on_recorded=lambda got: learn_exchange(ctx, got))
+                return marked(live, "record")
         # 4. state, or the default object: with a cassette in play, only what the row lets
         # the state answer (objects the recording showed), or all with on_miss="mock"
         if session is None or mock.answers_miss(ctx):
-            return without_delays(render(ctx, handle(ctx, None)))
+            answered = without_delays(render(ctx, handle(ctx, None)))
+            return marked(answered, "state" if ctx.endpoint.stateful else "default")
         # 5. miss
         raise mock.fail(session.miss(request))
     except InvalidRequest as error:  # the request's fault: the API's 400, never an exception
         return error.response()
+
+
+# Which step answered, for the served journal (``_journal``); faults mark "fault".
+SOURCE = "openai_responses.source"
+
+
+def marked(result: Result, source: str) -> Result:
+    if isinstance(result, httpx.Response):
+        result.extensions[SOURCE] = source
+        return result
+
+    pending = result
+
+    async def mark_when_sent() -> httpx.Response:
+        response = await pending
+        response.extensions[SOURCE] = source
+        return response
+
+    return mark_when_sent()
 
 
 # Answers that would make the SDK wait: poll hints and retry delays. Tests stay fast.

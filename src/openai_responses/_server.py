@@ -63,6 +63,10 @@ def asgi_app(handler: Handler, *, gzip_min_size: int = 500) -> ASGIApp:
     compressed, so a streamed body always reaches the wire chunk by chunk.
     """
 
+    # A stream that can be iterated both ways (a recording tee) is iterated the way the
+    # handler that made it runs: a sync handler's wraps a sync upstream.
+    sync_handler = not _is_async_callable(handler)
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off; websockets are not served
             return
@@ -71,7 +75,7 @@ def asgi_app(handler: Handler, *, gzip_min_size: int = 500) -> ASGIApp:
             return
         request = _build_request(scope, body)
         response = await _call_handler(handler, request)
-        await _send_until_disconnect(response, request, send, receive, gzip_min_size)
+        await _send_until_disconnect(response, request, send, receive, gzip_min_size, sync_handler)
 
     return app
 
@@ -132,11 +136,16 @@ def _handler_error(exc: Exception) -> httpx.Response:
 
 
 async def _send_until_disconnect(
-    response: httpx.Response, request: httpx.Request, send: Send, receive: Receive, gzip_min: int
+    response: httpx.Response,
+    request: httpx.Request,
+    send: Send,
+    receive: Receive,
+    gzip_min: int,
+    sync_first: bool,
 ) -> None:
     # uvicorn silently drops writes after a client hangs up; watching for the disconnect stops
     # an endless or slow stream from running on for nobody.
-    sender = asyncio.ensure_future(_send_response(response, request, send, gzip_min))
+    sender = asyncio.ensure_future(_send_response(response, request, send, gzip_min, sync_first))
     watcher = asyncio.ensure_future(_wait_disconnect(receive))
     try:
         await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -171,7 +180,7 @@ async def _drop_connection(send: Send) -> None:
 
 
 async def _send_response(
-    response: httpx.Response, request: httpx.Request, send: Send, gzip_min: int
+    response: httpx.Response, request: httpx.Request, send: Send, gzip_min: int, sync_first: bool
 ) -> None:
     if DROP in response.extensions:
         await asyncio.sleep(float(response.extensions[DROP]))
@@ -192,7 +201,7 @@ async def _send_response(
     headers = [(k, v) for k, v in headers if k != b"content-length"]
     await _start(send, response.status_code, headers)
     try:
-        async for chunk in _iter_stream(stream):
+        async for chunk in _iter_stream(stream, sync_first):
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
     except Exception as error:  # a body that breaks off cuts the connection: the client sees it
@@ -231,8 +240,12 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-def _iter_stream(stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> AsyncIterator[bytes]:
-    if isinstance(stream, httpx.AsyncByteStream):
+def _iter_stream(
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream, sync_first: bool
+) -> AsyncIterator[bytes]:
+    if isinstance(stream, httpx.AsyncByteStream) and not (
+        sync_first and isinstance(stream, httpx.SyncByteStream)
+    ):
         return _iter_async(stream)
     return _iter_sync(stream)
 
