@@ -276,23 +276,19 @@ def test_concurrent_calls_never_overdraw_the_limit() -> None:
 def test_pace_recorded_through_serve(
     tmp_path: Path, loopback_openai: FakeOpenAI, fake_time: FakeTime
 ) -> None:
-    import socket
-
     import openai_responses
 
     recorded = tmp_path / "paced.yaml"
     events = record_stream(loopback_openai, recorded)
     offsets = parse_cassette(recorded.read_bytes())[0].event_offsets
     assert offsets is not None
-    with socket.socket() as probe:  # the served mock answers at its own address: move it there
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    served_url = f"http://127.0.0.1:{port}/v1"
-    cassette = tmp_path / "served.yaml"
-    cassette.write_text(recorded.read_text().replace(loopback_openai.url, served_url))
 
     start = fake_time.now
-    with openai_responses.serve(port=port, cassette=cassette, pace="recorded") as served:
+    # the served mock stands in for the upstream the cassette was recorded from
+    served_mock = openai_responses.serve(
+        cassette=recorded, pace="recorded", upstream=loopback_openai.url
+    )
+    with served_mock as served:
         client = openai.OpenAI(api_key="sk-test", base_url=served.url, max_retries=0)
         stream = client.responses.create(model="gpt-4o", input="hi", stream=True)
         assert [event.type for event in stream] == events
