@@ -9,6 +9,7 @@ dd-trace-py's multidict `istr` header keys.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from http import HTTPStatus
@@ -142,12 +143,22 @@ def _request(data: dict[str, Any]) -> RecordedRequest:
 
 
 def _check_uri(uri: str) -> None:
+    problem = _uri_problem(uri)
+    if problem is not None:
+        raise _FieldError(problem)
+
+
+# Big cassettes repeat a handful of URLs thousands of times; parsing each once saves most of
+# what building the interactions costs.
+@functools.lru_cache(maxsize=4096)
+def _uri_problem(uri: str) -> str | None:
     try:
         url = httpx.URL(uri)
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        raise _FieldError(f"request 'uri' is not a valid URL ({exc}): {uri!r}") from None
+        return f"request 'uri' is not a valid URL ({exc}): {uri!r}"
     if url.scheme not in ("http", "https") or not url.host:
-        raise _FieldError(f"request 'uri' is not an absolute http(s) URL: {uri!r}")
+        return f"request 'uri' is not an absolute http(s) URL: {uri!r}"
+    return None
 
 
 def _maybe_unbase64(headers: Headers, body: bytes) -> bytes:
