@@ -128,7 +128,7 @@ class CassetteSession:
         self._loaded = Snapshot.read(path)
         self.existed = self._loaded.raw is not None or any(p.exists() for p in options.extra_paths)
         replays = options.record_mode != "all"
-        recorded = self._loaded.interactions() if replays else []
+        recorded, keys = self._loaded.parsed() if replays else ([], [])
         extras = [
             i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
         ]
@@ -137,6 +137,7 @@ class CassetteSession:
             ignore_json_paths=options.ignore_json_paths,
             match_on=options.match_on,
             allow_playback_repeats=options.allow_playback_repeats,
+            keys=keys,
         )
         self.new: list[Interaction] = []
         self.closed = False

@@ -23,10 +23,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from ._keys import Parsed, decode_keys, encode_keys
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
-# Bumped whenever the loader may read the same bytes differently (2: stricter validation).
-_FORMAT = 2
+# Bumped whenever the loader may read the same bytes differently (2: stricter validation;
+# 3: entries carry the match keys).
+_FORMAT = 3
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -39,7 +41,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "openai-responses"
 
 
-_MEMORY: OrderedDict[str, tuple[Interaction, ...]] = OrderedDict()
+_MEMORY: OrderedDict[str, Parsed] = OrderedDict()
 _MEMORY_SLOTS = 32
 
 
@@ -54,33 +56,37 @@ def _entry(digest: str, size: int) -> Path | None:
     return directory / f"cassette-v{_FORMAT}-{digest}.json"
 
 
-def get(raw: bytes) -> list[Interaction] | None:
+def get(raw: bytes) -> Parsed | None:
+    """The parse of `raw` (fresh lists: callers may change theirs), or None if not cached."""
     digest = _digest(raw)
     remembered = _MEMORY.get(digest)
     if remembered is not None:
         with contextlib.suppress(KeyError):  # another thread's save may have just evicted it
             _MEMORY.move_to_end(digest)
-        return list(remembered)
+        return Parsed(list(remembered.interactions), list(remembered.keys))
     entry = _entry(digest, len(raw))
     if entry is None:
         return None
     try:
-        interactions = _decode(json.loads(entry.read_bytes()))
+        data = json.loads(entry.read_bytes())
+        parsed = Parsed(_decode(data["interactions"]), [decode_keys(k) for k in data["keys"]])
+        if len(parsed.keys) != len(parsed.interactions):
+            return None
     except Exception:  # missing, unreadable or tampered: parse the YAML instead
         return None
-    _remember(digest, interactions)
-    return interactions
+    _remember(digest, parsed)
+    return Parsed(list(parsed.interactions), list(parsed.keys))
 
 
-def _remember(digest: str, interactions: list[Interaction]) -> None:
-    _MEMORY[digest] = tuple(interactions)
+def _remember(digest: str, parsed: Parsed) -> None:
+    _MEMORY[digest] = Parsed(list(parsed.interactions), list(parsed.keys))
     while len(_MEMORY) > _MEMORY_SLOTS:
         _MEMORY.popitem(last=False)
 
 
-def put(raw: bytes, interactions: list[Interaction]) -> None:
+def put(raw: bytes, parsed: Parsed) -> None:
     digest = _digest(raw)
-    _remember(digest, interactions)
+    _remember(digest, parsed)
     entry = _entry(digest, len(raw))
     if entry is None:
         return
@@ -90,7 +96,11 @@ def put(raw: bytes, interactions: list[Interaction]) -> None:
         try:
             with os.fdopen(fd, "wb") as handle:
                 # ASCII escapes: every str (even a lone surrogate) comes back exactly.
-                handle.write(json.dumps(_encode(interactions)).encode("ascii"))
+                data = {
+                    "interactions": _encode(parsed.interactions),
+                    "keys": [encode_keys(keys) for keys in parsed.keys],
+                }
+                handle.write(json.dumps(data).encode("ascii"))
             os.replace(tmp, entry)
         except BaseException:
             with contextlib.suppress(OSError):

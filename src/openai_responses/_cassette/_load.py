@@ -21,6 +21,7 @@ import yaml
 
 from . import _cache
 from ._body import BodyTooLarge, decode_body, unbase64_multipart
+from ._keys import Parsed, match_keys
 from ._model import (
     CassetteFormatError,
     Headers,
@@ -49,12 +50,18 @@ def load_cassette(path: Path) -> list[Interaction]:
 
 def load_cassette_bytes(raw: bytes, name: str) -> list[Interaction]:
     """Interactions of a cassette file's bytes (cached); `name` labels error messages."""
+    return load_parsed(raw, name).interactions
+
+
+def load_parsed(raw: bytes, name: str) -> Parsed:
+    """Interactions and their match keys (cached with them); `name` labels error messages."""
     cached = _cache.get(raw)
     if cached is not None:
         return cached
     interactions = parse_cassette(raw, name)
-    _cache.put(raw, interactions)
-    return interactions
+    parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
+    _cache.put(raw, parsed)
+    return parsed
 
 
 def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:

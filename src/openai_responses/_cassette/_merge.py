@@ -26,7 +26,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ._load import load_cassette_bytes
+from ._keys import Parsed
+from ._load import load_parsed
 from ._model import CassetteFormatError, Interaction
 from ._save import remove_stale_temp_files, save_cassette, serialize_cassette
 
@@ -49,7 +50,11 @@ class Snapshot:
 
     def interactions(self) -> list[Interaction]:
         """CassetteFormatError when unreadable."""
-        return [] if self.raw is None else load_cassette_bytes(self.raw, str(self.path))
+        return self.parsed().interactions
+
+    def parsed(self) -> Parsed:
+        """Interactions and their match keys; CassetteFormatError when unreadable."""
+        return Parsed([], []) if self.raw is None else load_parsed(self.raw, str(self.path))
 
 
 def lock_path(path: Path) -> Path:
