@@ -26,6 +26,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from ._append import append_cassette
 from ._keys import Parsed
 from ._load import load_parsed
 from ._model import CassetteFormatError, Interaction
@@ -87,6 +88,13 @@ def save_merged(
 ) -> None:
     """Write ``new`` into the cassette, merged with what others saved since ``loaded``."""
     with cassette_lock(path):
+        appended = (
+            not replace_loaded
+            and loaded.raw is not None
+            and append_cassette(path, loaded.raw, new, secrets=secrets)
+        )
+        if appended:
+            return  # only the new interactions were serialised
         current = Snapshot.read(path)
         interactions = merge(current, loaded, new, replace_loaded=replace_loaded)
         save_cassette(path, interactions, secrets=secrets)
