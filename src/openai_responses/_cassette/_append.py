@@ -77,8 +77,8 @@ def _copy_then_add(
 ) -> None:
     view = memoryview(loaded)
     for start in range(0, len(loaded), _CHUNK):
-        chunk = source.read(min(_CHUNK, len(loaded) - start))
-        if view[start : start + len(chunk)] != chunk or not chunk:
+        chunk = source.read(_CHUNK if start + _CHUNK <= len(loaded) else len(loaded) - start)
+        if view[start : start + _CHUNK] != chunk:  # a shorter read (the file shrank) differs too
             raise _Changed
         target.write(chunk)
     tail = source.read()
