@@ -116,9 +116,9 @@ def test_the_garbage_collector_is_paused_only_during_the_load() -> None:
     enabled: list[bool] = []
     original = _yaml._build
 
-    def spy(loader: Any) -> Any:
+    def spy(*args: Any) -> Any:
         enabled.append(gc.isenabled())
-        return original(loader)
+        return original(*args)
 
     _yaml._build = spy  # type: ignore[assignment]
     try:

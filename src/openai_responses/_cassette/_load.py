@@ -87,6 +87,9 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
         raise CassetteFormatError(f"{name}: 'interactions' must be a list")
     result = []
     for index, item in enumerate(items):
+        if isinstance(item, Interaction):  # converted while being read
+            result.append(item)
+            continue
         try:
             result.append(_interaction(item))
         except _FieldError as exc:
@@ -98,7 +101,7 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
 
 def _parse_yaml(raw: bytes, name: str) -> Any:
     try:
-        return load_yaml(raw)
+        return load_yaml(raw, interaction_hook=_converted)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -119,6 +122,14 @@ def _interaction_at(raw: bytes, line: int) -> str:
     lines = raw.split(b"\n", line + 1)[: line + 1]
     count = sum(1 for text in lines if text.startswith(b"- "))
     return f" (interaction {count - 1})" if count else ""
+
+
+def _converted(item: Any) -> Any:
+    """`item` as an Interaction, or unchanged when it is not one (the caller then says why)."""
+    try:
+        return _interaction(item)
+    except (_FieldError, ValueError, TypeError, RecursionError):
+        return item
 
 
 def _interaction(item: Any) -> Interaction:
