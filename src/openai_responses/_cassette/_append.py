@@ -75,10 +75,11 @@ def _copy_then_add(
     added: str,
     secrets: Sequence[str],
 ) -> None:
-    view = memoryview(loaded)
     for start in range(0, len(loaded), _CHUNK):
-        chunk = source.read(_CHUNK if start + _CHUNK <= len(loaded) else len(loaded) - start)
-        if view[start : start + _CHUNK] != chunk:  # a shorter read (the file shrank) differs too
+        wanted = min(_CHUNK, len(loaded) - start)
+        chunk = source.read(wanted)
+        # startswith at an offset: a memcmp, no copy (a memoryview compares byte by byte).
+        if len(chunk) != wanted or not loaded.startswith(chunk, start):
             raise _Changed
         target.write(chunk)
     tail = source.read()

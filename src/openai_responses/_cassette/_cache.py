@@ -69,7 +69,9 @@ def get(raw: bytes) -> Parsed | None:
         return None
     try:
         data = json.loads(entry.read_bytes())
-        parsed = Parsed(_decode(data["interactions"]), [decode_keys(k) for k in data["keys"]])
+        seen: dict[Any, Any] = {}
+        keys = [decode_keys(row, seen) for row in data["keys"]]
+        parsed = Parsed(_decode(data["interactions"]), keys)
         if len(parsed.keys) != len(parsed.interactions):
             return None
     except Exception:  # missing, unreadable or tampered: parse the YAML instead
@@ -127,16 +129,24 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
 
 def _decode(rows: list[list[Any]]) -> list[Interaction]:
     result = []
+    seen: dict[Any, tuple[tuple[str, str], ...]] = {}
     for method, url, req_headers, req_body, status, reason, resp_headers, resp_body in rows:
         request = RecordedRequest(
-            str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
+            str(method), str(url), _headers(req_headers, seen), req_body.encode("latin-1")
         )
         response = RecordedResponse(
-            int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
+            int(status), str(reason), _headers(resp_headers, seen), resp_body.encode("latin-1")
         )
         result.append(Interaction(request, response))
     return result
 
 
-def _headers(rows: list[list[str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(key), str(value)) for key, value in rows)
+def _headers(rows: list[list[str]], seen: dict[Any, Any]) -> Any:
+    # Most interactions repeat a few header sets: each is checked once and then shared.
+    pairs: Any = tuple(map(tuple, rows))
+    known = seen.get(pairs)
+    if known is None:
+        if not all(len(pair) == 2 and {type(pair[0]), type(pair[1])} == {str} for pair in pairs):
+            raise ValueError("header rows must be [name, value] strings")
+        known = seen[pairs] = pairs
+    return known

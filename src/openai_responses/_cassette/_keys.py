@@ -58,17 +58,38 @@ def encode_keys(keys: MatchKeys) -> list[Any]:
     return [list(keys.route), [list(pair) for pair in keys.query], [kind, value]]
 
 
-def decode_keys(row: list[Any]) -> MatchKeys:
+def decode_keys(row: list[Any], seen: dict[Any, Any]) -> MatchKeys:
+    """Keys of one cache row; `seen` shares the routes and queries rows repeat."""
     route, query, (kind, value) = row
-    method, scheme, host, port, path = route
     if kind == "raw":
         value = value.encode("latin-1")
     elif kind == "multipart":
         value = tuple((str(n), str(f), d.encode("latin-1")) for n, f, d in value)
     elif kind not in ("json", "empty"):
         raise ValueError(f"unknown body kind {kind!r}")
-    return MatchKeys(
-        (str(method), str(scheme), str(host), None if port is None else int(port), str(path)),
-        tuple((str(key), str(val)) for key, val in query),
-        (str(kind), value),
-    )
+    elif type(value) is not str:
+        raise ValueError("a JSON or empty body key is text")
+    return MatchKeys(_route(route, seen), _query(query, seen), (kind, value))
+
+
+def _route(row: list[Any], seen: dict[Any, Any]) -> Any:
+    route = tuple(row)
+    known = seen.get(route)
+    if known is None:
+        method, scheme, host, port, path = route
+        known = seen[route] = (
+            str(method),
+            str(scheme),
+            str(host),
+            None if port is None else int(port),
+            str(path),
+        )
+    return known
+
+
+def _query(rows: list[Any], seen: dict[Any, Any]) -> Any:
+    query: Any = tuple(map(tuple, rows))
+    known = seen.get(query)
+    if known is None:
+        known = seen[query] = tuple((str(key), str(value)) for key, value in query)
+    return known

@@ -30,7 +30,7 @@ from ._model import (
     RecordedResponse,
     header_get,
 )
-from ._yaml import YamlTooLarge, load_yaml
+from ._yaml import YamlTooLarge, gc_paused, load_yaml
 
 SUPPORTED_VERSION = 1
 # RFC 9110 token: what a method or a header name may be made of.
@@ -55,13 +55,14 @@ def load_cassette_bytes(raw: bytes, name: str) -> list[Interaction]:
 
 def load_parsed(raw: bytes, name: str) -> Parsed:
     """Interactions and their match keys (cached with them); `name` labels error messages."""
-    cached = _cache.get(raw)
-    if cached is not None:
-        return cached
-    interactions = parse_cassette(raw, name)
-    parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
-    _cache.put(raw, parsed)
-    return parsed
+    with gc_paused():  # reading the cache and computing keys build many objects too
+        cached = _cache.get(raw)
+        if cached is not None:
+            return cached
+        interactions = parse_cassette(raw, name)
+        parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
+        _cache.put(raw, parsed)
+        return parsed
 
 
 def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:

@@ -113,7 +113,7 @@ def load_yaml(data: bytes, *, interaction_hook: Hook | None = None) -> Any:
     top-level `interactions` list as soon as it is read (with what it returns), so that a big
     cassette's items need not all exist at once beside what they become.
     """
-    with _gc_paused():
+    with gc_paused():
         try:
             return _build_from_events(data, interaction_hook)
         except _Unusual:
@@ -121,7 +121,8 @@ def load_yaml(data: bytes, *, interaction_hook: Hook | None = None) -> Any:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off meanwhile (as it was after): for building big trees of live objects."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
