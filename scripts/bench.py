@@ -19,6 +19,7 @@ Run: python scripts/bench.py [--calls N] [--rounds N] [--skip-load] [--quick]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -299,7 +300,7 @@ def first_calls_figures(directory: Path, rounds: int) -> None:
             prompts = [f"prompt {n:05d}" for n in range(size - 10, size)]
             return cpu_seconds(lambda: [call(prompt) for prompt in prompts])
 
-    results = interleaved({f"{n}": (lambda n=n: first_ten(n)) for n in sizes}, rounds)
+    results = interleaved({f"{n}": functools.partial(first_ten, n) for n in sizes}, rounds)
     small, large = results["10"], results["2000"]
     print("\nfirst 10 calls after the mock opened the cassette (warm parse cache), CPU, median:")
     print(f"  10 interactions     {small * 1e3:7.1f} ms")
