@@ -319,8 +319,7 @@ def append_figures(directory: Path, rounds: int) -> Path:
     copy = directory / "copy.yaml"
 
     def append_one(n: int = 0) -> float:
-        loaded = Snapshot.read(path)
-        loaded.interactions()  # the session's load: not timed
+        loaded, _ = Snapshot.load(path)  # as a replaying session loads it: not timed
         started = time.perf_counter()  # wall: a save waits for the disk, too
         save_merged(path, loaded, [big_interaction(f"new{n:02d}")], replace_loaded=False)
         return time.perf_counter() - started
@@ -352,8 +351,7 @@ from bench import big_interaction
 from openai_responses._cassette._merge import Snapshot, save_merged
 path = Path(sys.argv[1])
 tracemalloc.start()
-loaded = Snapshot.read(path)
-loaded.interactions()
+loaded, parsed = Snapshot.load(path)  # as a replaying session loads it
 save_merged(path, loaded, [big_interaction("memory")], replace_loaded=False)
 print(tracemalloc.get_traced_memory()[1])
 """

@@ -31,6 +31,7 @@ from ._cassette import (
     request_summary,
     response_to_httpx,
 )
+from ._cassette._keys import Parsed
 from ._cassette._merge import Snapshot, save_merged
 from ._cassette._record import credential_values
 from ._errors import CassetteDriftWarning, CassetteMismatchError, UnplayedInteractionsError
@@ -125,10 +126,13 @@ class CassetteSession:
         self.path = path
         self.options = options
         # The file as loaded: at save, what others wrote since is told apart from it.
-        self._loaded = Snapshot.read(path)
-        self.existed = self._loaded.raw is not None or any(p.exists() for p in options.extra_paths)
         replays = options.record_mode != "all"
-        recorded, keys = self._loaded.parsed() if replays else ([], [])
+        # Replaying: parsed without keeping the bytes. Re-recording: the bytes, unparsed, so
+        # that the save can tell what it replaces.
+        self._loaded, (recorded, keys) = (
+            Snapshot.load(path) if replays else (Snapshot.read(path), Parsed([], []))
+        )
+        self.existed = self._loaded.exists or any(p.exists() for p in options.extra_paths)
         extras = [
             i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
         ]

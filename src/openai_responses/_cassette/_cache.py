@@ -58,13 +58,17 @@ def _entry(digest: str, size: int) -> Path | None:
 
 def get(raw: bytes) -> Parsed | None:
     """The parse of `raw` (fresh lists: callers may change theirs), or None if not cached."""
-    digest = _digest(raw)
+    return get_by_digest(_digest(raw), len(raw))
+
+
+def get_by_digest(digest: str, size: int) -> Parsed | None:
+    """`get` for bytes known by their SHA-256 and size."""
     remembered = _MEMORY.get(digest)
     if remembered is not None:
         with contextlib.suppress(KeyError):  # another thread's save may have just evicted it
             _MEMORY.move_to_end(digest)
         return Parsed(list(remembered.interactions), list(remembered.keys))
-    entry = _entry(digest, len(raw))
+    entry = _entry(digest, size)
     if entry is None:
         return None
     try:
@@ -87,9 +91,12 @@ def _remember(digest: str, parsed: Parsed) -> None:
 
 
 def put(raw: bytes, parsed: Parsed) -> None:
-    digest = _digest(raw)
+    put_by_digest(_digest(raw), len(raw), parsed)
+
+
+def put_by_digest(digest: str, size: int, parsed: Parsed) -> None:
     _remember(digest, parsed)
-    entry = _entry(digest, len(raw))
+    entry = _entry(digest, size)
     if entry is None:
         return
     with contextlib.suppress(OSError):

@@ -10,11 +10,12 @@ dd-trace-py's multidict `istr` header keys.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import yaml
@@ -30,7 +31,7 @@ from ._model import (
     RecordedResponse,
     header_get,
 )
-from ._yaml import YamlTooLarge, gc_paused, load_yaml
+from ._yaml import YamlTooLarge, YamlUnusual, gc_paused, load_yaml, load_yaml_stream
 
 SUPPORTED_VERSION = 1
 # RFC 9110 token: what a method or a header name may be made of.
@@ -65,13 +66,66 @@ def load_parsed(raw: bytes, name: str) -> Parsed:
         return parsed
 
 
+def load_parsed_file(handle: BinaryIO, name: str) -> tuple[Parsed, str, int]:
+    """`load_parsed` for an open file, with its SHA-256 and size, never holding all its bytes
+    at once (unless it needs PyYAML's full constructor): a big cassette's bytes and its
+    interactions would otherwise be in memory together."""
+    digest, size = _digest_of(handle)
+    with gc_paused():
+        cached = _cache.get_by_digest(digest, size)
+        if cached is not None:
+            return cached, digest, size
+        handle.seek(0)
+        reader = _HashingReader(handle)
+        try:
+            data = load_yaml_stream(reader, interaction_hook=_converted)  # type: ignore[arg-type]
+        except YamlUnusual:
+            handle.seek(0)
+            raw = handle.read()
+            data, reader.hasher = _parse_yaml(raw, name), hashlib.sha256(raw)
+        if reader.hasher.hexdigest() != digest:
+            raise CassetteFormatError(f"{name}: the file changed while it was being read")
+        interactions = _interactions_of(data, name)
+        parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
+        _cache.put_by_digest(digest, size, parsed)
+        return parsed, digest, size
+
+
+def _digest_of(handle: BinaryIO) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    while chunk := handle.read(_CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+_CHUNK = 1024 * 1024
+
+
+class _HashingReader:
+    """What libyaml reads, hashed on the way: the parse is of the bytes the digest names."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.name = getattr(handle, "name", "<file>")
+        self.hasher = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self.hasher.update(data)
+        return data
+
+
 def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
     """Parse cassette text; `name` only labels error messages.
 
     Every defect is a CassetteFormatError naming `name`, and for a field the interaction index
     and the field; no other exception escapes, whatever the bytes.
     """
-    data = _parse_yaml(raw, name)
+    return _interactions_of(_parse_yaml(raw, name), name)
+
+
+def _interactions_of(data: Any, name: str) -> list[Interaction]:
     if not isinstance(data, dict) or "interactions" not in data:
         raise CassetteFormatError(f"{name}: not a cassette: no top-level 'interactions' key")
     version = data.get("version", SUPPORTED_VERSION)

@@ -6,7 +6,7 @@ import contextlib
 import gc
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml import SafeDumper as _BaseDumper
@@ -132,6 +132,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class YamlUnusual(Exception):
+    """`load_yaml_stream` declines: read the bytes with `load_yaml` instead."""
+
+
+def load_yaml_stream(stream: BinaryIO, *, interaction_hook: Hook | None = None) -> Any:
+    """`load_yaml` for plain data read from `stream` in chunks, so that a big file's bytes
+    are never all in memory; YamlUnusual for anything else (tags, anchors, errors, ...)."""
+    with gc_paused():
+        try:
+            return _build_from_events(stream, interaction_hook)
+        except _Unusual:
+            raise YamlUnusual from None
+
+
 def _load_with_constructor(data: bytes) -> Any:
     """PyYAML's own composer and constructor: every tag, anchor and error message."""
     loader = CassetteLoader(data)
@@ -161,7 +175,7 @@ _BINARY_TAG = "tag:yaml.org,2002:binary"
 _MAX_DEPTH = 200
 
 
-def _build_from_events(data: bytes, hook: Hook | None = None) -> Any:
+def _build_from_events(data: bytes | BinaryIO, hook: Hook | None = None) -> Any:
     """The document built straight from libyaml's events, skipping the node graph.
 
     Same parser, same resolver and same scalar constructors as the full path, so the result is
