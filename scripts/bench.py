@@ -311,17 +311,20 @@ def big_interaction(tag: str) -> Interaction:
     return chat_interaction(tag, answer_size=10_000)
 
 
-def append_figures(directory: Path, rounds: int) -> Path:
+def append_figures(directory: Path, rounds: int) -> None:
     from openai_responses._cassette._merge import Snapshot, save_merged
 
     os.environ["OPENAI_RESPONSES_CACHE_DIR"] = "off"
     path = write_quickly(directory / "append-5000x10k.yaml", big_interaction, 5000)
+    original = directory / "original.yaml"
+    shutil.copyfile(path, original)
     copy = directory / "copy.yaml"
+    loaded, _ = Snapshot.load(path)  # as a replaying session loads it: not timed
 
-    def append_one(n: int = 0) -> float:
-        loaded, _ = Snapshot.load(path)  # as a replaying session loads it: not timed
+    def append_one() -> float:
+        shutil.copyfile(original, path)  # each round appends to the file as loaded
         started = time.perf_counter()  # wall: a save waits for the disk, too
-        save_merged(path, loaded, [big_interaction(f"new{n:02d}")], replace_loaded=False)
+        save_merged(path, loaded, [big_interaction("new")], replace_loaded=False)
         return time.perf_counter() - started
 
     def floor() -> float:  # the least any atomic save does: copy, fsync, rename
@@ -333,13 +336,11 @@ def append_figures(directory: Path, rounds: int) -> Path:
         os.replace(copy, directory / "copied.yaml")
         return time.perf_counter() - started
 
-    counter = iter(range(100))
-    results = interleaved({"ours": lambda: append_one(next(counter)), "floor": floor}, rounds)
+    results = interleaved({"ours": append_one, "floor": floor}, rounds)
     size = path.stat().st_size / 1e6
     print(f"\nappend 1 interaction to 5,000 x 10 KB ({size:.0f} MB) and save, wall, median:")
     row("ours (new_episodes save)", results["ours"], results["floor"], "the floor")
     row("floor: copy, fsync, rename", results["floor"])
-    return path
 
 
 MEMORY_PROBE = """
@@ -357,20 +358,20 @@ print(tracemalloc.get_traced_memory()[1])
 """
 
 
-def memory_figures(path: Path) -> None:
+def memory_figures(directory: Path, count: int) -> None:
+    path = write_quickly(directory / f"memory-{count}x10k.yaml", big_interaction, count)
     size = path.stat().st_size
     probe = [sys.executable, "-c", MEMORY_PROBE, str(path), str(Path(__file__).parent)]
     peak = int(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
-    print("\npeak memory (tracemalloc) to load that cassette, append 1 and save:")
+    print(f"\npeak memory (tracemalloc) to load {count:,} x 10 KB, append 1 and save:")
     print(f"  {peak / 1e6:7.1f} MB for a {size / 1e6:.1f} MB file: {peak / size:.2f}x the file")
 
 
 def cassette_figures(directory: Path, *, quick: bool) -> None:
-    rounds = 1 if quick else 5
-    load_figures(directory, rounds if quick else 3)
-    first_calls_figures(directory, 3 if quick else 9)
-    big = append_figures(directory, 3 if quick else 9)
-    memory_figures(big)
+    load_figures(directory, 1 if quick else 3)
+    first_calls_figures(directory, 5 if quick else 9)
+    append_figures(directory, 3 if quick else 9)
+    memory_figures(directory, 1000 if quick else 5000)
 
 
 def main() -> None:
