@@ -194,3 +194,48 @@ def test_documents_our_dumper_writes_take_the_fast_path(value: Any) -> None:
     fast, built = fast_or_declined(data)
     assert fast
     assert same(built, expected)
+
+
+def streamed(path: Path) -> Any:
+    from openai_responses._cassette import _cache
+    from openai_responses._cassette._merge import Snapshot
+
+    _cache._MEMORY.clear()
+    return Snapshot.load(path)[1].interactions
+
+
+@needs_corpus
+def test_corpus_files_stream_as_they_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a replaying session reads (streamed from the file) is what the bytes give."""
+    from openai_responses._cassette import _cache, load_cassette
+
+    monkeypatch.setenv("OPENAI_RESPONSES_CACHE_DIR", "off")
+    for path in CORPUS_FILES:
+        _cache._MEMORY.clear()
+        assert streamed(path) == load_cassette(path), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "interactions:\n- request: {method: GET}\n",
+        "version: 1\ninteractions:\n- request:\n    method: GET\n    uri: [unclosed\n",
+        "version: 2\ninteractions: []\n",
+        "interactions: &a [*a]\n",
+        "- just a list\n",
+        "interactions:\n- !!python/object/apply:os.system [echo]\n",
+    ],
+)
+def test_defects_stream_to_the_same_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from openai_responses._cassette import CassetteFormatError, load_cassette
+
+    monkeypatch.setenv("OPENAI_RESPONSES_CACHE_DIR", "off")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CassetteFormatError) as from_bytes:
+        load_cassette(path)
+    with pytest.raises(CassetteFormatError) as from_stream:
+        streamed(path)
+    assert str(from_stream.value) == str(from_bytes.value)

@@ -76,19 +76,26 @@ def load_parsed_file(handle: BinaryIO, name: str) -> tuple[Parsed, str, int]:
         if cached is not None:
             return cached, digest, size
         handle.seek(0)
-        reader = _HashingReader(handle)
-        try:
-            data = load_yaml_stream(reader, interaction_hook=_converted)  # type: ignore[arg-type]
-        except YamlUnusual:
-            handle.seek(0)
-            raw = handle.read()
-            data, reader.hasher = _parse_yaml(raw, name), hashlib.sha256(raw)
-        if reader.hasher.hexdigest() != digest:
+        data, read = _read_document(handle, name)
+        if read != digest:
             raise CassetteFormatError(f"{name}: the file changed while it was being read")
         interactions = _interactions_of(data, name)
         parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
         _cache.put_by_digest(digest, size, parsed)
         return parsed, digest, size
+
+
+def _read_document(handle: BinaryIO, name: str) -> tuple[Any, str]:
+    """The YAML document streamed from `handle`, and the SHA-256 of what was read; when the
+    fast path declines, PyYAML's full constructor on the whole bytes."""
+    reader = _HashingReader(handle)
+    try:
+        data = load_yaml_stream(reader, interaction_hook=_converted)  # type: ignore[arg-type]
+    except YamlUnusual:
+        handle.seek(0)
+        raw = handle.read()
+        return _parse_yaml(raw, name), hashlib.sha256(raw).hexdigest()
+    return data, reader.hasher.hexdigest()
 
 
 def _digest_of(handle: BinaryIO) -> tuple[str, int]:
