@@ -5,17 +5,27 @@ Prints per-call microseconds and ratios, all measured in this one run:
   vs a bare ``httpx2.MockTransport`` answering the same bytes (the floor: the SDK's own cost);
 - vcrpy replaying the same cassette, and a respx static route, on the legacy httpx stack
   (the only one they patch) vs a bare ``httpx.MockTransport`` there;
-- loading a 5,000-interaction cassette: ours (cold, and warm from the parsed cache) vs vcrpy.
+- cassettes (``cassette_figures``): loading 5,000 interactions cold (no parse cache, as in
+  CI) and warm vs vcrpy's load; the first 10 calls into a 2,000-interaction cassette vs a
+  10-interaction one; appending one interaction to a 5,000 x 10 KB cassette and saving
+  (new_episodes) vs the floor of any atomic save (copy the file, fsync, rename); peak memory
+  of loading that cassette and appending, vs its size (tracemalloc, in a subprocess).
 
-Run: python scripts/bench.py [--calls N] [--skip-load]
+Rounds are interleaved (each setup takes its turn every round); figures are medians.
+Run: python scripts/bench.py [--calls N] [--rounds N] [--skip-load] [--quick]
+``--quick`` (CI): fewer rounds and calls, under a minute; it prints, never asserts.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -183,34 +193,196 @@ def measure(setups: dict[str, Setup], calls: int, rounds: int) -> dict[str, floa
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def load_times(directory: Path) -> tuple[float, float, float]:
-    """Seconds to load 5,000 interactions: ours cold, ours warm (parsed cache), vcrpy."""
+# --- cassettes: load, first calls, append-and-save, memory ---------------------------------
+
+
+def write_quickly(path: Path, make: Callable[[str], Interaction], count: int) -> Path:
+    """``count`` interactions ``make(tag)``, tags 00000, 00001, ...: one item serialised, then
+    copied with its tag replaced (same length), so big cassettes are written in a second."""
+    from openai_responses._cassette._save import HEADER, serialize_items
+
+    template = serialize_items([make("#####")])
+    items = (template.replace("#####", f"{n:05d}") for n in range(count))
+    path.write_text(HEADER + "".join(items), encoding="utf-8")
+    return path
+
+
+def chat_interaction(tag: str, answer_size: int = 0) -> Interaction:
+    """A chat completion; ``answer_size`` pads the answer to about that many bytes."""
+    answer = completion(f"prompt {tag}")
+    if answer_size:
+        filler = f"Answer {tag}: " + "lorem ipsum dolor sit amet " * (answer_size // 27 + 1)
+        answer["choices"][0]["message"]["content"] = filler[:answer_size]
+    return Interaction(
+        RecordedRequest(
+            "POST",
+            f"{BASE}/chat/completions",
+            (("content-type", "application/json"),),
+            json.dumps(request_body(f"prompt {tag}")).encode(),
+        ),
+        RecordedResponse(
+            200, "OK", (("content-type", "application/json"),), json.dumps(answer).encode()
+        ),
+    )
+
+
+def interleaved(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
+    """Median seconds of each run, the runs taking turns round after round."""
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            samples[name].append(run())
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cpu_seconds(action: Callable[[], Any]) -> float:
+    started = time.process_time()
+    action()
+    return time.process_time() - started
+
+
+def forget_parses() -> None:
+    """As a new process: nothing parsed in memory (the disk cache, if enabled, stays)."""
+    from openai_responses._cassette import _cache
+
+    _cache._MEMORY.clear()
+
+
+def load_figures(directory: Path, rounds: int) -> None:
     from vcr.persisters.filesystem import FilesystemPersister
     from vcr.serializers import yamlserializer
 
-    path = write_cassette(directory / "load-5000.yaml", 5000)
-    os.environ["OPENAI_RESPONSES_CACHE_DIR"] = str(directory / "cache")
-    started = time.perf_counter()
-    load_cassette(path)
-    cold = time.perf_counter() - started
-    from openai_responses._cassette import _cache
+    path = write_quickly(directory / "load-5000.yaml", chat_interaction, 5000)
+    cache = directory / "cache"
 
-    _cache._MEMORY.clear()  # measure the on-disk cache, as a new test process would see it
-    started = time.perf_counter()
-    load_cassette(path)
-    warm = time.perf_counter() - started
-    started = time.perf_counter()
-    FilesystemPersister.load_cassette(str(path), yamlserializer)
-    theirs = time.perf_counter() - started
-    return cold, warm, theirs
+    def ours(cache_dir: str) -> float:
+        os.environ["OPENAI_RESPONSES_CACHE_DIR"] = cache_dir
+        forget_parses()
+        return cpu_seconds(lambda: load_cassette(path))
+
+    os.environ["OPENAI_RESPONSES_CACHE_DIR"] = str(cache)
+    load_cassette(path)  # fills the disk cache for the warm runs
+    results = interleaved(
+        {
+            "cold": lambda: ours("off"),
+            "warm": lambda: ours(str(cache)),
+            "vcrpy": lambda: cpu_seconds(
+                lambda: FilesystemPersister.load_cassette(str(path), yamlserializer)
+            ),
+        },
+        rounds,
+    )
+    theirs = results["vcrpy"]
+    print(f"\nload 5,000 interactions ({path.stat().st_size / 1e6:.1f} MB), CPU s, median:")
+    row("ours, cold (no parse cache)", results["cold"], theirs, "vcrpy")
+    row("ours, warm (parse cache)", results["warm"], theirs, "vcrpy")
+    row("vcrpy", theirs)
+
+
+def row(name: str, seconds: float, base: float | None = None, base_name: str = "") -> None:
+    ratio = f"  {seconds / base:.3f}x {base_name}" if base else ""
+    print(f"  {name:<32} {seconds:8.3f} s{ratio}")
+
+
+def first_calls_figures(directory: Path, rounds: int) -> None:
+    os.environ["OPENAI_RESPONSES_CACHE_DIR"] = str(directory / "cache")
+    sizes = {10: 0, 2000: 0}
+    paths = {n: write_quickly(directory / f"first-{n}.yaml", chat_interaction, n) for n in sizes}
+    for path in paths.values():
+        load_cassette(path)  # warm disk cache: what a second test run sees
+    with OpenAIMock(cassette=paths[10], allow_playback_repeats=True):  # process warm-up
+        chat(openai.OpenAI(api_key="sk-bench"))("prompt 00000")
+
+    def first_ten(size: int) -> float:
+        forget_parses()
+        with OpenAIMock(cassette=paths[size], allow_playback_repeats=True):
+            call = chat(openai.OpenAI(api_key="sk-bench"))
+            prompts = [f"prompt {n:05d}" for n in range(size - 10, size)]
+            return cpu_seconds(lambda: [call(prompt) for prompt in prompts])
+
+    results = interleaved({f"{n}": functools.partial(first_ten, n) for n in sizes}, rounds)
+    small, large = results["10"], results["2000"]
+    print("\nfirst 10 calls after the mock opened the cassette (warm parse cache), CPU, median:")
+    print(f"  10 interactions     {small * 1e3:7.1f} ms")
+    print(f"  2,000 interactions  {large * 1e3:7.1f} ms  {large / small:.3f}x the 10")
+
+
+def big_interaction(tag: str) -> Interaction:
+    return chat_interaction(tag, answer_size=10_000)
+
+
+def append_figures(directory: Path, rounds: int) -> None:
+    from openai_responses._cassette._merge import Snapshot, save_merged
+
+    os.environ["OPENAI_RESPONSES_CACHE_DIR"] = "off"
+    path = write_quickly(directory / "append-5000x10k.yaml", big_interaction, 5000)
+    original = directory / "original.yaml"
+    shutil.copyfile(path, original)
+    copy = directory / "copy.yaml"
+    loaded, _ = Snapshot.load(path)  # as a replaying session loads it: not timed
+
+    def append_one() -> float:
+        shutil.copyfile(original, path)  # each round appends to the file as loaded
+        started = time.perf_counter()  # wall: a save waits for the disk, too
+        save_merged(path, loaded, [big_interaction("new")], replace_loaded=False)
+        return time.perf_counter() - started
+
+    def floor() -> float:  # the least any atomic save does: copy, fsync, rename
+        started = time.perf_counter()
+        with open(path, "rb") as source, open(copy, "wb") as target:
+            shutil.copyfileobj(source, target, 4 * 1024 * 1024)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(copy, directory / "copied.yaml")
+        return time.perf_counter() - started
+
+    results = interleaved({"ours": append_one, "floor": floor}, rounds)
+    size = path.stat().st_size / 1e6
+    print(f"\nappend 1 interaction to 5,000 x 10 KB ({size:.0f} MB) and save, wall, median:")
+    row("ours (new_episodes save)", results["ours"], results["floor"], "the floor")
+    row("floor: copy, fsync, rename", results["floor"])
+
+
+MEMORY_PROBE = """
+import os, sys, tracemalloc
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+os.environ["OPENAI_RESPONSES_CACHE_DIR"] = "off"
+from bench import big_interaction
+from openai_responses._cassette._merge import Snapshot, save_merged
+path = Path(sys.argv[1])
+tracemalloc.start()
+loaded, parsed = Snapshot.load(path)  # as a replaying session loads it
+save_merged(path, loaded, [big_interaction("memory")], replace_loaded=False)
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def memory_figures(directory: Path, count: int) -> None:
+    path = write_quickly(directory / f"memory-{count}x10k.yaml", big_interaction, count)
+    size = path.stat().st_size
+    probe = [sys.executable, "-c", MEMORY_PROBE, str(path), str(Path(__file__).parent)]
+    peak = int(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
+    print(f"\npeak memory (tracemalloc) to load {count:,} x 10 KB, append 1 and save:")
+    print(f"  {peak / 1e6:7.1f} MB for a {size / 1e6:.1f} MB file: {peak / size:.2f}x the file")
+
+
+def cassette_figures(directory: Path, *, quick: bool) -> None:
+    load_figures(directory, 1 if quick else 3)
+    first_calls_figures(directory, 5 if quick else 9)
+    append_figures(directory, 3 if quick else 9)
+    memory_figures(directory, 1000 if quick else 5000)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100, help="SDK calls per round")
     parser.add_argument("--rounds", type=int, default=9, help="rounds, setups taking turns")
-    parser.add_argument("--skip-load", action="store_true", help="skip the 5,000 load test")
+    parser.add_argument("--skip-load", action="store_true", help="skip the cassette figures")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds: under a minute")
     args = parser.parse_args()
+    if args.quick:
+        args.calls, args.rounds = 20, 3
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -235,11 +407,7 @@ def main() -> None:
         print(f"\n10,000 vs 10 interactions: {results[names[2]] / results[names[1]]:.3f}x")
 
         if not args.skip_load:
-            cold, warm, theirs = load_times(directory)
-            print("\nload 5,000 interactions:")
-            print(f"  ours, cold (YAML)          {cold:7.2f} s  {cold / theirs:.2f}x vcrpy")
-            print(f"  ours, warm (parsed cache)  {warm:7.2f} s  {warm / theirs:.2f}x vcrpy")
-            print(f"  vcrpy                      {theirs:7.2f} s")
+            cassette_figures(directory, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -277,7 +277,7 @@ def test_saved_file_is_readable(tmp_path: Path) -> None:
     assert "data: [DONE]" in text
     assert "🌍" in text  # emoji stay readable in the block
     assert "!!binary" in text
-    assert text.rstrip().endswith("version: 1")
+    assert text.startswith("version: 1\ninteractions:\n")  # version first: saves append
 
 
 def test_saved_file_loads_in_vcrpy(tmp_path: Path) -> None:

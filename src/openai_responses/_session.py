@@ -34,6 +34,7 @@ from ._cassette import (
     request_summary,
     response_to_httpx,
 )
+from ._cassette._keys import Parsed
 from ._cassette._merge import Snapshot, save_merged
 from ._cassette._record import credential_values, event_offsets
 from ._errors import (
@@ -148,11 +149,18 @@ class CassetteSession:
         self.path = path
         self.options = _with_settings(options)
         # The file as loaded: at save, what others wrote since is told apart from it.
-        self._loaded = Snapshot.read(path)
-        options = self.options = self._expiry_checked()
-        self.existed = self._loaded.raw is not None or any(p.exists() for p in options.extra_paths)
+        options = self.options
         replays = options.record_mode != "all"
-        recorded = self._loaded.interactions() if replays else []
+        # Replaying: parsed without keeping the bytes. Re-recording: the bytes, unparsed, so
+        # that the save can tell what it replaces.
+        self._loaded, (recorded, keys) = (
+            Snapshot.load(path) if replays else (Snapshot.read(path), Parsed([], []))
+        )
+        options = self.options = self._expiry_checked(recorded)
+        if replays and options.record_mode == "all":  # expired: re-recorded whole
+            replays = False
+            self._loaded, (recorded, keys) = Snapshot.read(path), Parsed([], [])
+        self.existed = self._loaded.exists or any(p.exists() for p in options.extra_paths)
         extras = [
             i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
         ]
@@ -161,6 +169,7 @@ class CassetteSession:
             ignore_json_paths=options.ignore_json_paths,
             match_on=options.match_on,
             allow_playback_repeats=options.allow_playback_repeats,
+            keys=keys,
         )
         self.new: list[Interaction] = []
         self.closed = False
@@ -197,12 +206,12 @@ class CassetteSession:
             request, replayed, current_upstream() or _fallback_upstream(request)
         )
 
-    def _expiry_checked(self) -> CassetteOptions:
+    def _expiry_checked(self, recorded: list[Interaction]) -> CassetteOptions:
         """The options, after judging the recordings' age against ``max_age``."""
         options = self.options
-        if options.max_age is None or self._loaded.raw is None:
+        if options.max_age is None or not self._loaded.exists:
             return options
-        message = expired(self.path, self._loaded.interactions(), options.max_age)
+        message = expired(self.path, recorded, options.max_age)
         if message is None:
             return options
         if options.on_expiry == "fail":

@@ -24,11 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ._keys import Parsed, decode_keys, encode_keys
 from ._model import Interaction, RecordedRequest, RecordedResponse
 
 # Bumped whenever the loader may read the same bytes differently (2: stricter validation,
-# 3: recorded_at, 4: event offsets).
-_FORMAT = 4
+# 3: recorded_at, 4: event offsets, 5: entries carry the match keys).
+_FORMAT = 5
 MIN_SIZE = 256 * 1024
 _DISABLED = {"", "0", "off", "none", "false", "no"}
 
@@ -41,7 +42,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "openai-responses"
 
 
-_MEMORY: OrderedDict[str, tuple[Interaction, ...]] = OrderedDict()
+_MEMORY: OrderedDict[str, Parsed] = OrderedDict()
 _MEMORY_SLOTS = 32
 
 
@@ -56,34 +57,47 @@ def _entry(digest: str, size: int) -> Path | None:
     return directory / f"cassette-v{_FORMAT}-{digest}.json"
 
 
-def get(raw: bytes) -> list[Interaction] | None:
-    digest = _digest(raw)
+def get(raw: bytes) -> Parsed | None:
+    """The parse of `raw` (fresh lists: callers may change theirs), or None if not cached."""
+    return get_by_digest(_digest(raw), len(raw))
+
+
+def get_by_digest(digest: str, size: int) -> Parsed | None:
+    """`get` for bytes known by their SHA-256 and size."""
     remembered = _MEMORY.get(digest)
     if remembered is not None:
         with contextlib.suppress(KeyError):  # another thread's save may have just evicted it
             _MEMORY.move_to_end(digest)
-        return list(remembered)
-    entry = _entry(digest, len(raw))
+        return Parsed(list(remembered.interactions), list(remembered.keys))
+    entry = _entry(digest, size)
     if entry is None:
         return None
     try:
-        interactions = _decode(json.loads(entry.read_bytes()))
+        data = json.loads(entry.read_bytes())
+        seen: dict[Any, Any] = {}
+        keys = [decode_keys(row, seen) for row in data["keys"]]
+        parsed = Parsed(_decode(data["interactions"]), keys)
+        if len(parsed.keys) != len(parsed.interactions):
+            return None
     except Exception:  # missing, unreadable or tampered: parse the YAML instead
         return None
-    _remember(digest, interactions)
-    return interactions
+    _remember(digest, parsed)
+    return Parsed(list(parsed.interactions), list(parsed.keys))
 
 
-def _remember(digest: str, interactions: list[Interaction]) -> None:
-    _MEMORY[digest] = tuple(interactions)
+def _remember(digest: str, parsed: Parsed) -> None:
+    _MEMORY[digest] = Parsed(list(parsed.interactions), list(parsed.keys))
     while len(_MEMORY) > _MEMORY_SLOTS:
         _MEMORY.popitem(last=False)
 
 
-def put(raw: bytes, interactions: list[Interaction]) -> None:
-    digest = _digest(raw)
-    _remember(digest, interactions)
-    entry = _entry(digest, len(raw))
+def put(raw: bytes, parsed: Parsed) -> None:
+    put_by_digest(_digest(raw), len(raw), parsed)
+
+
+def put_by_digest(digest: str, size: int, parsed: Parsed) -> None:
+    _remember(digest, parsed)
+    entry = _entry(digest, size)
     if entry is None:
         return
     with contextlib.suppress(OSError):
@@ -92,7 +106,11 @@ def put(raw: bytes, interactions: list[Interaction]) -> None:
         try:
             with os.fdopen(fd, "wb") as handle:
                 # ASCII escapes: every str (even a lone surrogate) comes back exactly.
-                handle.write(json.dumps(_encode(interactions)).encode("ascii"))
+                data = {
+                    "interactions": _encode(parsed.interactions),
+                    "keys": [encode_keys(keys) for keys in parsed.keys],
+                }
+                handle.write(json.dumps(data).encode("ascii"))
             os.replace(tmp, entry)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -121,13 +139,14 @@ def _encode(interactions: list[Interaction]) -> list[list[Any]]:
 
 def _decode(rows: list[list[Any]]) -> list[Interaction]:
     result = []
+    seen: dict[Any, tuple[tuple[str, str], ...]] = {}
     for row in rows:
         method, url, req_headers, req_body, status, reason, resp_headers, resp_body, at, offs = row
         request = RecordedRequest(
-            str(method), str(url), _headers(req_headers), req_body.encode("latin-1")
+            str(method), str(url), _headers(req_headers, seen), req_body.encode("latin-1")
         )
         response = RecordedResponse(
-            int(status), str(reason), _headers(resp_headers), resp_body.encode("latin-1")
+            int(status), str(reason), _headers(resp_headers, seen), resp_body.encode("latin-1")
         )
         recorded_at = None if at is None else datetime.fromisoformat(str(at))
         offsets = None if offs is None else tuple(float(v) for v in offs)
@@ -135,5 +154,12 @@ def _decode(rows: list[list[Any]]) -> list[Interaction]:
     return result
 
 
-def _headers(rows: list[list[str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(key), str(value)) for key, value in rows)
+def _headers(rows: list[list[str]], seen: dict[Any, Any]) -> Any:
+    # Most interactions repeat a few header sets: each is checked once and then shared.
+    pairs: Any = tuple(map(tuple, rows))
+    known = seen.get(pairs)
+    if known is None:
+        if not all(len(pair) == 2 and {type(pair[0]), type(pair[1])} == {str} for pair in pairs):
+            raise ValueError("header rows must be [name, value] strings")
+        known = seen[pairs] = pairs
+    return known

@@ -57,7 +57,10 @@ def canonical_body(
         for path in ignore_json_paths:
             remove_json_path(parsed[0], path)
         _drop_injected(parsed[0], injected or {})
-        return ("json", json.dumps(parsed[0], sort_keys=True, separators=(",", ":")))
+        try:
+            return ("json", json.dumps(parsed[0], sort_keys=True, separators=(",", ":")))
+        except RecursionError:
+            return ("raw", body)  # too deep to re-dump: compared byte for byte
     parts = parse_multipart(body)
     if parts is None:
         decoded = unbase64_multipart(body)  # crewAI's bare-base64 uploads
@@ -80,7 +83,7 @@ def _parse_json(body: bytes) -> tuple[Any] | None:
         return None
     try:
         return (json.loads(body),)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: not JSON to us
         return None
 
 

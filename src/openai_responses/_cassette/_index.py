@@ -24,6 +24,7 @@ from ._canonical import (
     route_key,
     sdk_injected,
 )
+from ._keys import MatchKeys, url_keys
 from ._matchers import Matcher, VcrMatcher, body_drift, compile_match_on, json_paths_differing
 from ._model import Interaction
 
@@ -33,15 +34,19 @@ _NEAREST_CANDIDATES = 100
 
 
 class _Entry:
-    __slots__ = ("interaction", "played", "position", "query", "route")
+    __slots__ = ("body", "interaction", "played", "position", "query", "route")
 
-    def __init__(self, position: int, interaction: Interaction, played: bool) -> None:
-        url = httpx.URL(interaction.request.url)
+    def __init__(
+        self, position: int, interaction: Interaction, played: bool, keys: MatchKeys | None
+    ) -> None:
         self.position = position
         self.interaction = interaction
         self.played = played
-        self.route = route_key(interaction.request.method, url)
-        self.query = canonical_query(url)
+        if keys is None:
+            self.route, self.query = url_keys(interaction.request.method, interaction.request.url)
+            self.body: CanonicalBody | None = None  # computed when first needed
+        else:
+            self.route, self.query, self.body = keys
 
 
 class _Group:
@@ -67,7 +72,10 @@ class InteractionIndex:
         ignore_json_paths: Sequence[str] = (),
         match_on: Matcher | VcrMatcher | Sequence[Any] | None = None,
         allow_playback_repeats: bool = False,
+        keys: Sequence[MatchKeys] = (),
     ) -> None:
+        """`keys`, when given, are the first interactions' precomputed match keys (see
+        `_keys`): with them, building the index canonicalises nothing."""
         self._ignore = tuple(ignore_json_paths)
         self._match_on = compile_match_on(match_on)
         # Matched requests whose body differs from the recording: (recorded url, JSON paths).
@@ -77,8 +85,11 @@ class InteractionIndex:
         self._entries: list[_Entry] = []
         self._buckets: dict[Any, list[_Entry]] = {}
         self._groups: dict[Any, dict[_MatchKey, _Group]] = {}
-        for interaction in interactions:
-            self._append(interaction, played=False)
+        for position, interaction in enumerate(interactions):
+            self._append(interaction, played=False, keys=_at(keys, position))
+        if self._match_on is None:
+            for route in self._buckets:  # now, not on the first request: it stays cheap
+                self._grouped(route)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -159,8 +170,10 @@ class InteractionIndex:
 
     # internals -----------------------------------------------------------------------------
 
-    def _append(self, interaction: Interaction, *, played: bool) -> None:
-        entry = _Entry(len(self._entries), interaction, played)
+    def _append(
+        self, interaction: Interaction, *, played: bool, keys: MatchKeys | None = None
+    ) -> None:
+        entry = _Entry(len(self._entries), interaction, played, keys)
         self._entries.append(entry)
         self._buckets.setdefault(entry.route, []).append(entry)
         groups = self._groups.get(entry.route)
@@ -177,9 +190,13 @@ class InteractionIndex:
         return groups
 
     def _entry_key(self, entry: _Entry) -> _MatchKey:
-        injected = sdk_injected(entry.route[0], entry.route[4])
-        body = canonical_body(entry.interaction.request.body, self._ignore, injected)
-        return (entry.query, body)
+        if self._ignore or entry.body is None:
+            injected = sdk_injected(entry.route[0], entry.route[4])
+            body = canonical_body(entry.interaction.request.body, self._ignore, injected)
+            if self._ignore:
+                return (entry.query, body)
+            entry.body = body
+        return (entry.query, entry.body)
 
     def _match_key(self, request: httpx.Request) -> _MatchKey:
         injected = sdk_injected(request.method, request.url.path)
@@ -216,6 +233,10 @@ class InteractionIndex:
         # Unplayed first: they are what a miss most likely should have matched.
         ordered = [e for e in pool if not e.played] + [e for e in pool if e.played]
         return ordered[:_NEAREST_CANDIDATES]
+
+
+def _at(keys: Sequence[MatchKeys], position: int) -> MatchKeys | None:
+    return keys[position] if position < len(keys) else None
 
 
 def _body_lines(body: bytes, ignore: Sequence[str]) -> list[str]:

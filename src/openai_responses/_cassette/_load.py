@@ -9,18 +9,21 @@ dd-trace-py's multidict `istr` header keys.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import yaml
 
 from . import _cache
 from ._body import BodyTooLarge, decode_body, unbase64_multipart
+from ._keys import Parsed, match_keys
 from ._model import (
     EVENT_OFFSETS_KEY,
     CassetteFormatError,
@@ -30,7 +33,7 @@ from ._model import (
     RecordedResponse,
     header_get,
 )
-from ._yaml import YamlTooLarge, load_yaml
+from ._yaml import YamlTooLarge, YamlUnusual, gc_paused, load_yaml, load_yaml_stream
 
 SUPPORTED_VERSION = 1
 # RFC 9110 token: what a method or a header name may be made of.
@@ -50,12 +53,76 @@ def load_cassette(path: Path) -> list[Interaction]:
 
 def load_cassette_bytes(raw: bytes, name: str) -> list[Interaction]:
     """Interactions of a cassette file's bytes (cached); `name` labels error messages."""
-    cached = _cache.get(raw)
-    if cached is not None:
-        return cached
-    interactions = parse_cassette(raw, name)
-    _cache.put(raw, interactions)
-    return interactions
+    return load_parsed(raw, name).interactions
+
+
+def load_parsed(raw: bytes, name: str) -> Parsed:
+    """Interactions and their match keys (cached with them); `name` labels error messages."""
+    with gc_paused():  # reading the cache and computing keys build many objects too
+        cached = _cache.get(raw)
+        if cached is not None:
+            return cached
+        interactions = parse_cassette(raw, name)
+        parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
+        _cache.put(raw, parsed)
+        return parsed
+
+
+def load_parsed_file(handle: BinaryIO, name: str) -> tuple[Parsed, str, int]:
+    """`load_parsed` for an open file, with its SHA-256 and size, never holding all its bytes
+    at once (unless it needs PyYAML's full constructor): a big cassette's bytes and its
+    interactions would otherwise be in memory together."""
+    digest, size = _digest_of(handle)
+    with gc_paused():
+        cached = _cache.get_by_digest(digest, size)
+        if cached is not None:
+            return cached, digest, size
+        handle.seek(0)
+        data, read = _read_document(handle, name)
+        if read != digest:
+            raise CassetteFormatError(f"{name}: the file changed while it was being read")
+        interactions = _interactions_of(data, name)
+        parsed = Parsed(interactions, [match_keys(interaction) for interaction in interactions])
+        _cache.put_by_digest(digest, size, parsed)
+        return parsed, digest, size
+
+
+def _read_document(handle: BinaryIO, name: str) -> tuple[Any, str]:
+    """The YAML document streamed from `handle`, and the SHA-256 of what was read; when the
+    fast path declines, PyYAML's full constructor on the whole bytes."""
+    reader = _HashingReader(handle)
+    try:
+        data = load_yaml_stream(reader, interaction_hook=_converted)  # type: ignore[arg-type]
+    except YamlUnusual:
+        handle.seek(0)
+        raw = handle.read()
+        return _parse_yaml(raw, name), hashlib.sha256(raw).hexdigest()
+    return data, reader.hasher.hexdigest()
+
+
+def _digest_of(handle: BinaryIO) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    while chunk := handle.read(_CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+_CHUNK = 1024 * 1024
+
+
+class _HashingReader:
+    """What libyaml reads, hashed on the way: the parse is of the bytes the digest names."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.name = getattr(handle, "name", "<file>")
+        self.hasher = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self.hasher.update(data)
+        return data
 
 
 def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
@@ -64,7 +131,10 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
     Every defect is a CassetteFormatError naming `name`, and for a field the interaction index
     and the field; no other exception escapes, whatever the bytes.
     """
-    data = _parse_yaml(raw, name)
+    return _interactions_of(_parse_yaml(raw, name), name)
+
+
+def _interactions_of(data: Any, name: str) -> list[Interaction]:
     if not isinstance(data, dict) or "interactions" not in data:
         raise CassetteFormatError(f"{name}: not a cassette: no top-level 'interactions' key")
     version = data.get("version", SUPPORTED_VERSION)
@@ -81,6 +151,9 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
         raise CassetteFormatError(f"{name}: 'interactions' must be a list")
     result = []
     for index, item in enumerate(items):
+        if isinstance(item, Interaction):  # converted while being read
+            result.append(item)
+            continue
         try:
             result.append(_interaction(item))
         except _FieldError as exc:
@@ -92,7 +165,7 @@ def parse_cassette(raw: bytes, name: str = "<cassette>") -> list[Interaction]:
 
 def _parse_yaml(raw: bytes, name: str) -> Any:
     try:
-        return load_yaml(raw)
+        return load_yaml(raw, interaction_hook=_converted)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -113,6 +186,14 @@ def _interaction_at(raw: bytes, line: int) -> str:
     lines = raw.split(b"\n", line + 1)[: line + 1]
     count = sum(1 for text in lines if text.startswith(b"- "))
     return f" (interaction {count - 1})" if count else ""
+
+
+def _converted(item: Any) -> Any:
+    """`item` as an Interaction, or unchanged when it is not one (the caller then says why)."""
+    try:
+        return _interaction(item)
+    except (_FieldError, ValueError, TypeError, RecursionError):
+        return item
 
 
 def _interaction(item: Any) -> Interaction:
@@ -170,12 +251,22 @@ def _request(data: dict[str, Any]) -> RecordedRequest:
 
 
 def _check_uri(uri: str) -> None:
+    problem = _uri_problem(uri)
+    if problem is not None:
+        raise _FieldError(problem)
+
+
+# Big cassettes repeat a handful of URLs thousands of times; parsing each once saves most of
+# what building the interactions costs.
+@functools.lru_cache(maxsize=4096)
+def _uri_problem(uri: str) -> str | None:
     try:
         url = httpx.URL(uri)
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        raise _FieldError(f"request 'uri' is not a valid URL ({exc}): {uri!r}") from None
+        return f"request 'uri' is not a valid URL ({exc}): {uri!r}"
     if url.scheme not in ("http", "https") or not url.host:
-        raise _FieldError(f"request 'uri' is not an absolute http(s) URL: {uri!r}")
+        return f"request 'uri' is not an absolute http(s) URL: {uri!r}"
+    return None
 
 
 def _maybe_unbase64(headers: Headers, body: bytes) -> bytes:

@@ -18,6 +18,7 @@ session may have rewritten the file, or re-saved the same interactions in betwee
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +27,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ._load import load_cassette_bytes
+from ._append import append_cassette
+from ._cache import get_by_digest
+from ._keys import Parsed
+from ._load import load_parsed, load_parsed_file
 from ._model import CassetteFormatError, Interaction
 from ._save import remove_stale_temp_files, save_cassette, serialize_cassette
 
@@ -35,21 +39,51 @@ __all__ = ["Snapshot", "cassette_lock", "lock_path", "merge", "save_merged"]
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A cassette file's bytes at one moment; ``raw`` is None when there was no file."""
+    """A cassette file at one moment: its SHA-256 and size (``digest`` None: there was no
+    file) and, when read with `read`, its bytes (`load` parses without keeping them)."""
 
     path: Path
     raw: bytes | None
+    digest: str | None = None
+    size: int = 0
 
     @classmethod
     def read(cls, path: Path) -> Snapshot:
         try:
-            return cls(path, path.read_bytes())
+            raw = path.read_bytes()
         except FileNotFoundError:
             return cls(path, None)
+        return cls(path, raw, hashlib.sha256(raw).hexdigest(), len(raw))
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Snapshot, Parsed]:
+        """The file and its parse, its bytes not kept (CassetteFormatError when unreadable)."""
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return cls(path, None), Parsed([], [])
+        with handle:
+            parsed, digest, size = load_parsed_file(handle, str(path))
+        return cls(path, None, digest, size), parsed
+
+    @property
+    def exists(self) -> bool:
+        return self.digest is not None
 
     def interactions(self) -> list[Interaction]:
         """CassetteFormatError when unreadable."""
-        return [] if self.raw is None else load_cassette_bytes(self.raw, str(self.path))
+        return self.parsed().interactions
+
+    def parsed(self) -> Parsed:
+        """Interactions and their match keys; CassetteFormatError when unreadable."""
+        if self.raw is not None:
+            return load_parsed(self.raw, str(self.path))
+        if self.digest is None:
+            return Parsed([], [])
+        cached = get_by_digest(self.digest, self.size)
+        if cached is None:  # its bytes were not kept and the parse was forgotten
+            raise CassetteFormatError(f"{self.path}: the cassette as loaded is no longer known")
+        return cached
 
 
 def lock_path(path: Path) -> Path:
@@ -82,6 +116,11 @@ def save_merged(
 ) -> None:
     """Write ``new`` into the cassette, merged with what others saved since ``loaded``."""
     with cassette_lock(path):
+        appended = not replace_loaded and append_cassette(
+            path, loaded.digest, loaded.size, new, secrets=secrets
+        )
+        if appended:
+            return  # only the new interactions were serialised
         current = Snapshot.read(path)
         interactions = merge(current, loaded, new, replace_loaded=replace_loaded)
         save_cassette(path, interactions, secrets=secrets)
@@ -92,7 +131,7 @@ def merge(
 ) -> list[Interaction]:
     if not replace_loaded:
         return [*current.interactions(), *new]
-    if current.raw == loaded.raw:  # nobody saved since: the whole file is this session's to replace
+    if current.digest == loaded.digest:  # nobody saved since: all of it is this session's
         return list(new)
     try:
         on_disk = current.interactions()

@@ -7,9 +7,9 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._credentials import find_key, find_key_in_bytes, mask
 from ._model import (
@@ -39,11 +39,26 @@ def save_cassette(
 
 
 def serialize_cassette(interactions: Sequence[Interaction]) -> str:
+    """The file's text. `version` comes first so that `interactions` is the last key and its
+    items (each starting `- ` at column 0) end the file: appending an item is appending text.
+    vcrpy reads mappings by key, not by order."""
     data = {
-        "interactions": [_interaction_dict(interaction) for interaction in interactions],
         "version": CASSETTE_VERSION,
+        "interactions": [_interaction_dict(interaction) for interaction in interactions],
     }
     return dump_yaml(data)
+
+
+HEADER = f"version: {CASSETTE_VERSION}\ninteractions:\n"
+_ITEMS_KEY = "interactions:\n"
+
+
+def serialize_items(interactions: Sequence[Interaction]) -> str:
+    """What `serialize_cassette` writes for `interactions` after HEADER (non-empty input):
+    `serialize_cassette(a + b) == HEADER + serialize_items(a) + serialize_items(b)`."""
+    text = dump_yaml({"interactions": [_interaction_dict(i) for i in interactions]})
+    assert text.startswith(_ITEMS_KEY)
+    return text[len(_ITEMS_KEY) :]
 
 
 def _interaction_dict(interaction: Interaction) -> dict[str, Any]:
@@ -175,12 +190,17 @@ def _line_of(text: str, position: int) -> str:
     return f"line {text[:position].count(chr(10)) + 1}"
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `data` (or what the callable writes) to a temp file, then rename it over `path`.
+    Whatever the callable raises leaves `path` untouched and removes the temp file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates 0600 files; a cassette is ordinary project data.
