@@ -73,7 +73,7 @@ def test_a_warm_load_canonicalises_no_recorded_body(
     save_cassette(path, [chat(f"filler {n}") for n in range(200)] + [chat("wanted")])
     load_parsed(path.read_bytes(), str(path))  # cold: parse and keys, now on disk
     assert len(canonicalised) == 201
-    assert list(disk_cache.glob("cassette-v3-*.json"))
+    assert list(disk_cache.glob("cassette-v*-*.json"))
 
     _cache._MEMORY.clear()  # a new process: only the disk cache is left
     canonicalised.clear()

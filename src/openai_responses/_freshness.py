@@ -71,14 +71,12 @@ def reset() -> None:
     _DRIFT.clear()
 
 
-def check_drift_once(path: Path, raw: bytes, interactions: Sequence[Interaction]) -> int:
+def check_drift_once(path: Path, digest: str, interactions: Sequence[Interaction]) -> int:
     """Read a replayed cassette against the SDK's types, warning the first time a test run
     replays it; the number of findings (the same number every later time)."""
-    import hashlib
-
     from ._drift import check_interactions  # loads the endpoint table: only once in use
 
-    key = f"{path}\0{hashlib.sha256(raw).hexdigest()}"
+    key = f"{path}\0{digest}"  # the file's SHA-256 as loaded
     if key in _DRIFT:
         return _DRIFT[key]
     try:

@@ -160,6 +160,7 @@ class CassetteSession:
         if replays and options.record_mode == "all":  # expired: re-recorded whole
             replays = False
             self._loaded, (recorded, keys) = Snapshot.read(path), Parsed([], [])
+        self._recorded = recorded  # as loaded (the drift check reads them at the end)
         self.existed = self._loaded.exists or any(p.exists() for p in options.extra_paths)
         extras = [
             i for p in options.extra_paths if replays and p.exists() for i in load_cassette(p)
@@ -317,8 +318,9 @@ class CassetteSession:
     def _report(self, unplayed: int) -> None:
         """Counts for the test run's summary, and the SDK drift check of what replayed."""
         drift = 0
-        if self.replayed and self.options.check_drift and self._loaded.raw is not None:
-            drift = check_drift_once(self.path, self._loaded.raw, self._loaded.interactions())
+        digest = self._loaded.digest
+        if self.replayed and self.options.check_drift and digest is not None:
+            drift = check_drift_once(self.path, digest, self._recorded)
         usage = CassetteUsage(
             str(self.path.resolve()),
             replayed=self.replayed,
