@@ -116,21 +116,31 @@ def _compiled(path_regex: str) -> re.Pattern[str]:
 
 
 class RouteIndex:
-    """Finds the route of a request by (method, path depth), then one regex each."""
+    """Finds the route of a request by (method, path depth), then one regex each.
+
+    A bucket's regexes are compiled when a request first reaches it: a mock has hundreds of
+    rows and a test touches a few, so compiling all would make the first mock slow.
+    """
 
     def __init__(self, routes: Iterable[Route]) -> None:
-        self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+        self._routes: dict[tuple[str, int], list[Route]] = {}
         for route in routes:
             endpoint = route.endpoint
-            key = (endpoint.method, endpoint.path.count("/"))
-            self._table.setdefault(key, []).append((_compiled(endpoint.path_regex), route))
-        for candidates in self._table.values():
+            self._routes.setdefault((endpoint.method, endpoint.path.count("/")), []).append(route)
+        self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+
+    def _bucket(self, key: tuple[str, int]) -> list[tuple[re.Pattern[str], Route]]:
+        found = self._table.get(key)
+        if found is None:
+            routes = self._routes.get(key, ())
             # Literal segments win over parameters: /threads/runs before /threads/{thread_id}.
-            candidates.sort(key=lambda pair: pair[1].endpoint.path.count("{"))
+            ordered = sorted(routes, key=lambda route: route.endpoint.path.count("{"))
+            found = self._table[key] = [(_compiled(r.endpoint.path_regex), r) for r in ordered]
+        return found
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of ``path``, a path under the base URL (``BaseURL.endpoint_path``)."""
-        for pattern, route in self._table.get((method, path.count("/")), ()):
+        for pattern, route in self._bucket((method, path.count("/"))):
             match = pattern.match(path)
             if match:
                 return route, match.groupdict()
