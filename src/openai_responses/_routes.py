@@ -128,6 +128,9 @@ class RouteIndex:
             endpoint = route.endpoint
             self._routes.setdefault((endpoint.method, endpoint.path.count("/")), []).append(route)
         self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+        # What ``find`` answered per (method, path): a bucket holds dozens of regexes and a
+        # test sends the same few paths again and again. Bounded: ids make paths many.
+        self._found: dict[tuple[str, str], tuple[Route, dict[str, str]] | None] = {}
 
     def _bucket(self, key: tuple[str, int]) -> list[tuple[re.Pattern[str], Route]]:
         found = self._table.get(key)
@@ -140,8 +143,22 @@ class RouteIndex:
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of ``path``, a path under the base URL (``BaseURL.endpoint_path``)."""
+        key = (method, path)
+        if key in self._found:
+            found = self._found[key]
+            return (found[0], dict(found[1])) if found is not None else None
+        found = self._search(method, path)
+        if len(self._found) >= _FOUND_LIMIT:
+            self._found.clear()
+        self._found[key] = found
+        return (found[0], dict(found[1])) if found is not None else None
+
+    def _search(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for pattern, route in self._bucket((method, path.count("/"))):
             match = pattern.match(path)
             if match:
                 return route, match.groupdict()
         return None
+
+
+_FOUND_LIMIT = 4096
