@@ -101,7 +101,26 @@ class _PoolMocker(HTTPCoreMocker, ABC):
     core_module = "httpcore"
 
     @classmethod
+    def _plain_replay(cls, request: httpx.Request) -> Any:
+        """A recorded answer for the pool, when the one router is a mock that may give it
+        without its full pipeline (``OpenAIMock._plain_replay``); else None."""
+        routers = cls.routers
+        replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
+        ready = replay(request) if replay is not None else None
+        if ready is None:
+            return None
+        status, headers, body, extensions = ready
+        core = importlib.import_module(cls.core_module)
+        return core.Response(
+            status=status, headers=list(headers), content=body, extensions=dict(extensions)
+        )
+
+    @classmethod
     def _send_sync_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        replayed = cls._plain_replay(httpx_request)
+        if replayed is not None:
+            return replayed
+
         def send() -> httpx.Response:
             kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(target_spec(instance, **kwargs))
@@ -113,6 +132,10 @@ class _PoolMocker(HTTPCoreMocker, ABC):
 
     @classmethod
     async def _send_async_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        replayed = cls._plain_replay(httpx_request)
+        if replayed is not None:
+            return replayed
+
         async def asend() -> httpx.Response:
             kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(await target_spec(instance, **kwargs))

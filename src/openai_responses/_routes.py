@@ -11,6 +11,7 @@ import httpx
 import respx
 from pydantic import BaseModel
 
+from ._calls import HistoryRoute
 from ._endpoints import Endpoint
 from ._state import StateStore
 
@@ -33,14 +34,14 @@ class Route:
         self._response: ResponseSetting | None = None
 
     @functools.cached_property
-    def route(self) -> respx.Route:
+    def route(self) -> HistoryRoute:
         """The respx Route holding this endpoint's call history.
 
         Built on first use: a mock has hundreds of routes and most tests touch a few, so
         building them all would make every mock slow to create.
         """
         base = self._mock.base
-        return respx.Route(
+        route = HistoryRoute(
             method=self.endpoint.method,
             scheme=base.scheme,
             host=base.host,
@@ -50,6 +51,8 @@ class Route:
                 f"{self.endpoint.path_regex}/?$"
             ),
         )
+        route.pending = self._mock.pending_calls
+        return route
 
     def __repr__(self) -> str:
         return f"<Route {self.endpoint.method} {self.endpoint.path} ({self.endpoint.sdk})>"
