@@ -147,14 +147,15 @@ class _PoolMocker(HTTPCoreMocker, ABC):
 
     @classmethod
     def to_httpx_request(cls, **kwargs: Any) -> httpx.Request:
-        """respx's conversion, with the parsed URL kept per raw pool URL: parsing it again
-        on every call was a fifth of what interception cost (URLs are immutable)."""
+        """respx's conversion, cheaper: the parsed URL is kept per raw pool URL (parsing it
+        again was a fifth of what interception cost) and headers are built when read (a
+        plain replay never reads them)."""
         request = kwargs["request"]
         method = request.method
-        return httpx.Request(
+        return Request(
             method.decode("ascii") if isinstance(method, bytes) else method,
             _parsed_url(request.url),
-            headers=request.headers,
+            raw_headers=request.headers,
             stream=request.stream,
             extensions=request.extensions,
         )
@@ -168,6 +169,36 @@ class _PoolMocker(HTTPCoreMocker, ABC):
             content=httpx_response.stream,
             extensions=httpx_response.extensions,
         )
+
+
+class Request(httpx.Request):
+    """An ``httpx.Request`` from a pool request, its headers built on first read."""
+
+    def __init__(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        raw_headers: list[tuple[bytes, bytes]],
+        stream: Any,
+        extensions: dict[str, Any],
+    ) -> None:
+        super().__init__(method, url, stream=stream, extensions=extensions)
+        self._raw_headers: list[tuple[bytes, bytes]] | None = raw_headers
+
+    @property
+    def headers(self) -> httpx.Headers:
+        raw = self.__dict__.get("_raw_headers")
+        if raw is not None:
+            self.__dict__["_headers"] = httpx.Headers(raw)
+            self.__dict__["_raw_headers"] = None
+        found: httpx.Headers = self.__dict__["_headers"]
+        return found
+
+    @headers.setter
+    def headers(self, value: httpx.Headers) -> None:
+        self.__dict__["_headers"] = value
+        self.__dict__["_raw_headers"] = None
 
 
 _URLS: dict[tuple[bytes, bytes, int | None, bytes], httpx.URL] = {}
