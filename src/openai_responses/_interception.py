@@ -10,6 +10,7 @@ the SDK built, and nothing else on the machine is patched.
 from __future__ import annotations
 
 import contextvars
+import functools
 import importlib
 import importlib.util
 import threading
@@ -67,6 +68,11 @@ def upstream_scope(upstream: Upstream) -> Iterator[None]:
         _UPSTREAM.reset(token)
 
 
+@functools.cache
+def _core(name: str) -> Any:
+    return importlib.import_module(name)
+
+
 def _core_to_httpx(core_response: Any) -> httpx.Response:
     """An httpx response over a pool's (httpcore or httpcore2) streaming response."""
     return httpx.Response(
@@ -110,8 +116,7 @@ class _PoolMocker(HTTPCoreMocker, ABC):
         if ready is None:
             return None
         status, headers, body, extensions = ready
-        core = importlib.import_module(cls.core_module)
-        return core.Response(
+        return _core(cls.core_module).Response(
             status=status, headers=list(headers), content=body, extensions=dict(extensions)
         )
 
