@@ -240,3 +240,31 @@ def test_route_lookups_hand_out_their_own_params(path: str) -> None:
     first[1]["thread_id"] = "changed"
     again = mock._index.find("POST", path)
     assert again is not None and again[1] == {"thread_id": path.split("/")[2]}
+
+
+def test_websockets_imported_after_the_mock_started_are_still_refused() -> None:
+    # Entering a mock no longer imports websockets; the SDK imports it inside connect(),
+    # and the client modules are patched as they load, and restored at exit.
+    found = _run(
+        """
+        import json, socket, sys
+        import openai
+        from openai_responses import OpenAIMock, UnmockedRequestError
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = "ws://127.0.0.1:%d/v1" % listener.getsockname()[1]
+        client = openai.OpenAI(api_key="sk-test", websocket_base_url=url)
+        with OpenAIMock():
+            loaded_at_enter = "websockets.sync.client" in sys.modules
+            try:
+                with client.realtime.connect(model="gpt-realtime"):
+                    outcome = "connected"
+            except UnmockedRequestError:
+                outcome = "refused"
+        from websockets.sync import client as sync_client
+        restored = sync_client.connect.__module__ == "websockets.sync.client"
+        print(json.dumps([loaded_at_enter, outcome, restored]))
+        """
+    )
+    assert found == [False, "refused", True]

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextvars
 import functools
 import importlib
+import importlib.abc
 import importlib.util
+import sys
 import threading
 from abc import ABC
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
@@ -263,10 +265,12 @@ class WebsocketGuard:
     imports at call time (patched on its module); the async client is a class the SDK calls
     or subclasses (its ``__await__`` is patched, so subclasses are covered). The
     refusal comes before any DNS lookup or socket. Counted, so nested mocks patch once.
+    A client module not imported yet is patched as it is imported (``_PatchOnImport``), so a
+    mock that never meets a websocket does not pay for importing ``websockets``.
     """
 
     _active = 0
-    _lock = threading.Lock()
+    _lock = threading.RLock()
     _restore: ClassVar[list[Callable[[], None]]] = []
 
     @classmethod
@@ -274,7 +278,18 @@ class WebsocketGuard:
         with cls._lock:
             cls._active += 1
             if cls._active == 1:
-                cls._restore = [_patch(*target) for target in _websocket_targets()]
+                _PatchOnImport.install()
+                cls._restore = []
+                for name in _WEBSOCKET_CLIENTS:
+                    module = sys.modules.get(name)
+                    if module is not None:
+                        cls.patch(name, module)
+
+    @classmethod
+    def patch(cls, name: str, module: Any) -> None:
+        with cls._lock:
+            if cls._active:
+                cls._restore.append(_patch(*_WEBSOCKET_CLIENTS[name](module)))
 
     @classmethod
     def stop(cls) -> None:
@@ -286,6 +301,47 @@ class WebsocketGuard:
                 for restore in reversed(cls._restore):
                     restore()
                 cls._restore = []
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches a websockets client module right after it is imported while a mock is active
+    (the SDK imports it inside ``connect``, after the mock started)."""
+
+    _installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        if not cls._installed:
+            cls._installed = True
+            sys.meta_path.insert(0, cls())
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in _WEBSOCKET_CLIENTS or not WebsocketGuard._active:
+            return None
+        for finder in sys.meta_path:
+            found = None if finder is self else getattr(finder, "find_spec", None)
+            spec = found(fullname, path, target) if found is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader, fullname)
+                return spec
+        return None
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any, name: str) -> None:
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        WebsocketGuard.patch(self._name, module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, is_package… of the real loader
+        return getattr(self._loader, name)
 
 
 def _refuse(url: Any) -> NoReturn:
@@ -309,17 +365,11 @@ def _refused_await(self: Any) -> NoReturn:
     _refuse(getattr(self, "uri", "?"))
 
 
-def _websocket_targets() -> list[tuple[Any, str, Any]]:
-    targets: list[tuple[Any, str, Any]] = []
-    if importlib.util.find_spec("websockets") is None:
-        return targets
-    with suppress(ImportError):
-        sync_client = importlib.import_module("websockets.sync.client")
-        targets.append((sync_client, "connect", _refused_sync_connect))
-    with suppress(ImportError):
-        async_client = importlib.import_module("websockets.asyncio.client")
-        targets.append((async_client.connect, "__await__", _refused_await))
-    return targets
+# What to patch in each websockets client module: (owner, attribute, replacement).
+_WEBSOCKET_CLIENTS: dict[str, Callable[[Any], tuple[Any, str, Any]]] = {
+    "websockets.sync.client": lambda module: (module, "connect", _refused_sync_connect),
+    "websockets.asyncio.client": lambda module: (module.connect, "__await__", _refused_await),
+}
 
 
 def _patch(owner: Any, name: str, replacement: Any) -> Callable[[], None]:
