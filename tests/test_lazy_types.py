@@ -268,3 +268,33 @@ def test_websockets_imported_after_the_mock_started_are_still_refused() -> None:
         """
     )
     assert found == [False, "refused", True]
+
+
+def test_the_route_index_finds_what_a_scan_of_every_row_finds() -> None:
+    import re
+
+    from openai_responses import OpenAIMock
+
+    mock = OpenAIMock()
+    routes = list({id(r): r for r in mock.routes.values()}.values())
+
+    def scanned(method: str, path: str) -> Any:
+        same = [
+            r
+            for r in routes
+            if (r.endpoint.method, r.endpoint.path.count("/"))
+            == (
+                method,
+                path.count("/"),
+            )
+        ]
+        for route in sorted(same, key=lambda r: r.endpoint.path.count("{")):
+            if re.match(route.endpoint.path_regex + "$", path):
+                return route
+        return None
+
+    for route in routes:
+        for value in ("x_1", "runs", "threads"):
+            path = re.sub(r"\{\w+\}", value, route.endpoint.path)
+            found = mock._index.find(route.endpoint.method, path)
+            assert (found[0] if found else None) is scanned(route.endpoint.method, path), path

@@ -130,15 +130,22 @@ class RouteIndex:
         for route in routes:
             endpoint = route.endpoint
             self._routes.setdefault((endpoint.method, endpoint.path.count("/")), []).append(route)
-        self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+        self._table: dict[tuple[str, int, str], list[tuple[re.Pattern[str], Route]]] = {}
         # What ``find`` answered per (method, path): a bucket holds dozens of regexes and a
         # test sends the same few paths again and again. Bounded: ids make paths many.
         self._found: dict[tuple[str, str], tuple[Route, dict[str, str]] | None] = {}
 
-    def _bucket(self, key: tuple[str, int]) -> list[tuple[re.Pattern[str], Route]]:
+    def _bucket(self, method: str, path: str) -> list[tuple[re.Pattern[str], Route]]:
+        # Bucketed by the first segment too: templates starting with it (or a parameter).
+        first = path.split("/", 2)[1] if path.count("/") else ""
+        key = (method, path.count("/"), first)
         found = self._table.get(key)
         if found is None:
-            routes = self._routes.get(key, ())
+            routes = [
+                route
+                for route in self._routes.get(key[:2], ())
+                if _first_segment(route) in (first, "{")
+            ]
             # Literal segments win over parameters: /threads/runs before /threads/{thread_id}.
             ordered = sorted(routes, key=lambda route: route.endpoint.path.count("{"))
             found = self._table[key] = [(_compiled(r.endpoint.path_regex), r) for r in ordered]
@@ -157,7 +164,7 @@ class RouteIndex:
         return (found[0], dict(found[1])) if found is not None else None
 
     def _search(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        for pattern, route in self._bucket((method, path.count("/"))):
+        for pattern, route in self._bucket(method, path):
             match = pattern.match(path)
             if match:
                 return route, match.groupdict()
@@ -165,3 +172,9 @@ class RouteIndex:
 
 
 _FOUND_LIMIT = 4096
+
+
+def _first_segment(route: Route) -> str:
+    """The template's first segment, or "{" when it is a parameter."""
+    first = route.endpoint.path.split("/", 2)[1] if route.endpoint.path.count("/") else ""
+    return "{" if first.startswith("{") else first
