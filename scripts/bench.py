@@ -11,8 +11,12 @@ Prints per-call microseconds and ratios, all measured in this one run:
   (new_episodes) vs the floor of any atomic save (copy the file, fsync, rename); peak memory
   of loading that cassette and appending, vs its size (tracemalloc, in a subprocess).
 
+- start-up: the first mock of a process (import, construct, enter, first call) over a plain
+  first call, in fresh interpreters (CPU time after ``import openai``).
+
 Rounds are interleaved (each setup takes its turn every round); figures are medians.
-Run: python scripts/bench.py [--calls N] [--rounds N] [--skip-load] [--quick]
+Run: python scripts/bench.py [--quick] [--only startup|per-call|load] [--calls N] [--rounds N]
+     [--skip-load]
 ``--quick`` (CI): fewer rounds and calls, under a minute; it prints, never asserts.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -374,40 +379,126 @@ def cassette_figures(directory: Path, *, quick: bool) -> None:
     memory_figures(directory, 1000 if quick else 5000)
 
 
+# -- start-up: the first mock of a process, in fresh interpreters ---------------------------
+# Both programs import openai first (not counted), then time with the process's CPU clock:
+# the floor sends one chat call through a bare MockTransport of the SDK's own httpx stack;
+# ours imports the package, builds a mock, enters it and sends the same call through it.
+_STARTUP_COMMON = """
+import sys, time, json
+import openai
+BODY = {"messages": [{"role": "user", "content": "hi"}], "model": "gpt-4o-mini"}
+ANSWER = json.dumps(%r).encode()
+before = set(sys.modules)
+started = time.process_time()
+"""
+_STARTUP_FLOOR = """
+try:
+    import httpx2 as stack
+except ImportError:
+    import httpx as stack
+HEADERS = {"content-type": "application/json"}
+answer = lambda request: stack.Response(200, content=ANSWER, headers=HEADERS)
+transport = stack.MockTransport(answer)
+http = openai.DefaultHttpxClient(transport=transport)
+client = openai.OpenAI(api_key="sk-bench", http_client=http)
+client.chat.completions.create(**BODY)
+"""
+_STARTUP_OURS = """
+from openai_responses import OpenAIMock
+mock = OpenAIMock()
+with mock:
+    openai.OpenAI(api_key="sk-bench").chat.completions.create(**BODY)
+"""
+_STARTUP_REPORT = """
+print(time.process_time() - started, len(set(sys.modules) - before))
+"""
+
+
+def _first_call(program: str, pycache: str) -> tuple[float, int]:
+    """CPU seconds and modules imported after ``import openai``, in a new interpreter.
+
+    With bytecode caches, as an installed package has them (kept in ``pycache``, so that
+    running the benchmark writes nothing beside the sources).
+    """
+    code = _STARTUP_COMMON % completion("hi") + program + _STARTUP_REPORT
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, capture_output=True, text=True, check=True, env=env).stdout
+    seconds, modules = out.split()
+    return float(seconds), int(modules)
+
+
+def startup_section(rounds: int) -> None:
+    """The first mock of a process over a plain first call, fresh interpreters taking turns."""
+    samples: dict[str, list[tuple[float, int]]] = {"floor": [], "ours": []}
+    with tempfile.TemporaryDirectory() as pycache:
+        _first_call(_STARTUP_FLOOR, pycache)  # writes the bytecode caches
+        _first_call(_STARTUP_OURS, pycache)
+        for _ in range(rounds):
+            samples["floor"].append(_first_call(_STARTUP_FLOOR, pycache))
+            samples["ours"].append(_first_call(_STARTUP_OURS, pycache))
+    floor = statistics.median(s for s, _ in samples["floor"])
+    ours = statistics.median(s for s, _ in samples["ours"])
+    extra_modules = samples["ours"][0][1] - samples["floor"][0][1]
+    print(f"\nstart-up after `import openai`, CPU s, median of {rounds} fresh interpreters:")
+    print(f"  plain first call (bare MockTransport)     {floor:6.3f} s")
+    print(f"  first mock: import, construct, enter, call {ours:6.3f} s")
+    print(
+        f"  what the mock adds                         {ours - floor:6.3f} s  "
+        f"({extra_modules:+d} modules)"
+    )
+
+
+def per_call_section(calls: int, rounds: int) -> None:
+    """Replay per call against the floor of the SDK's own stack, setups taking turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        small = write_cassette(directory / "small.yaml", 10)
+        large = write_cassette(directory / "large.yaml", 10_000)
+        setups: dict[str, Setup] = {}
+        if HTTPX2:
+            setups["bare httpx2.MockTransport (floor)"] = bare_httpx2
+            setups["ours: replay, 10 interactions"] = ours(small)
+            setups["ours: replay, 10,000 interactions"] = ours(large)
+        setups["bare httpx.MockTransport (legacy floor)"] = bare_httpx
+        setups["ours: replay, 10, legacy httpx client"] = ours(small, legacy=True)
+        if not HTTPX2:  # openai 2.x: the default client is an httpx one
+            setups["ours: replay, 10,000, legacy httpx client"] = ours(large, legacy=True)
+        setups["vcrpy: replay, 10, legacy httpx client"] = vcrpy(small)
+        setups["respx: static route, legacy httpx client"] = respx_static
+        results = measure(setups, calls, rounds)
+    floor = 0.0
+    print(f"\nper call: {rounds} rounds x {calls} calls, median CPU\n")
+    print(f"{'path':<44} {'us/call':>9} {'x floor':>8}")
+    for name, micros in results.items():
+        floor = micros if "floor" in name else floor
+        print(f"{name:<44} {micros:>9.0f} {micros / floor:>8.3f}")
+
+
+HTTPX2 = importlib.util.find_spec("httpx2") is not None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100, help="SDK calls per round")
     parser.add_argument("--rounds", type=int, default=9, help="rounds, setups taking turns")
     parser.add_argument("--skip-load", action="store_true", help="skip the cassette figures")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: under a minute")
+    parser.add_argument(
+        "--only", choices=("startup", "per-call", "load"), help="run one section only"
+    )
     args = parser.parse_args()
     if args.quick:
-        args.calls, args.rounds = 20, 3
-
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        small = write_cassette(directory / "small.yaml", 10)
-        large = write_cassette(directory / "large.yaml", 10_000)
-        setups: dict[str, Setup] = {
-            "bare httpx2.MockTransport (floor)": bare_httpx2,
-            "ours: replay, 10 interactions": ours(small),
-            "ours: replay, 10,000 interactions": ours(large),
-            "bare httpx.MockTransport (legacy floor)": bare_httpx,
-            "ours: replay, 10, legacy httpx client": ours(small, legacy=True),
-            "vcrpy: replay, 10, legacy httpx client": vcrpy(small),
-            "respx: static route, legacy httpx client": respx_static,
-        }
-        results = measure(setups, args.calls, args.rounds)
-        names = list(results)
-        floors = {name: results[names[0] if i < 3 else names[3]] for i, name in enumerate(names)}
-        print(f"openai {openai.__version__}; {args.rounds} rounds x {args.calls} calls, median\n")
-        print(f"{'path':<44} {'us/call':>9} {'x floor':>8}")
-        for name, micros in results.items():
-            print(f"{name:<44} {micros:>9.0f} {micros / floors[name]:>8.3f}")
-        print(f"\n10,000 vs 10 interactions: {results[names[2]] / results[names[1]]:.3f}x")
-
-        if not args.skip_load:
-            cassette_figures(directory, quick=args.quick)
+        args.calls, args.rounds = min(args.calls, 50), min(args.rounds, 3)
+    print(f"openai {openai.__version__}")
+    if args.only in (None, "startup"):
+        startup_section(args.rounds)
+    if args.only in (None, "per-call"):
+        per_call_section(args.calls, args.rounds)
+    if args.only in (None, "load") and not args.skip_load:
+        with tempfile.TemporaryDirectory() as tmp:
+            cassette_figures(Path(tmp), quick=args.quick)
 
 
 if __name__ == "__main__":

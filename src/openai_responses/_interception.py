@@ -10,17 +10,21 @@ the SDK built, and nothing else on the machine is patched.
 from __future__ import annotations
 
 import contextvars
+import functools
 import importlib
+import importlib.abc
 import importlib.util
+import sys
 import threading
 from abc import ABC
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
 import httpx
 from respx.mocks import HTTPCoreMocker, Mocker
+from respx.patterns import parse_url
 
 __all__ = [
     "PASSTHROUGH",
@@ -66,6 +70,11 @@ def upstream_scope(upstream: Upstream) -> Iterator[None]:
         _UPSTREAM.reset(token)
 
 
+@functools.cache
+def _core(name: str) -> Any:
+    return importlib.import_module(name)
+
+
 def _core_to_httpx(core_response: Any) -> httpx.Response:
     """An httpx response over a pool's (httpcore or httpcore2) streaming response."""
     return httpx.Response(
@@ -100,7 +109,25 @@ class _PoolMocker(HTTPCoreMocker, ABC):
     core_module = "httpcore"
 
     @classmethod
+    def _plain_replay(cls, request: httpx.Request) -> Any:
+        """A recorded answer for the pool, when the one router is a mock that may give it
+        without its full pipeline (``OpenAIMock._plain_replay``); else None."""
+        routers = cls.routers
+        replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
+        ready = replay(request) if replay is not None else None
+        if ready is None:
+            return None
+        status, headers, body, extensions = ready
+        return _core(cls.core_module).Response(
+            status=status, headers=list(headers), content=body, extensions=dict(extensions)
+        )
+
+    @classmethod
     def _send_sync_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        replayed = cls._plain_replay(httpx_request)
+        if replayed is not None:
+            return replayed
+
         def send() -> httpx.Response:
             kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(target_spec(instance, **kwargs))
@@ -112,6 +139,10 @@ class _PoolMocker(HTTPCoreMocker, ABC):
 
     @classmethod
     async def _send_async_request(cls, httpx_request, *, target_spec, instance, **kwargs):  # type: ignore[no-untyped-def]
+        replayed = cls._plain_replay(httpx_request)
+        if replayed is not None:
+            return replayed
+
         async def asend() -> httpx.Response:
             kwargs["request"].extensions[PASSTHROUGH] = True
             return _core_to_httpx(await target_spec(instance, **kwargs))
@@ -122,6 +153,21 @@ class _PoolMocker(HTTPCoreMocker, ABC):
             )
 
     @classmethod
+    def to_httpx_request(cls, **kwargs: Any) -> httpx.Request:
+        """respx's conversion, cheaper: the parsed URL is kept per raw pool URL (parsing it
+        again was a fifth of what interception cost) and headers are built when read (a
+        plain replay never reads them)."""
+        request = kwargs["request"]
+        method = request.method
+        return Request(
+            method.decode("ascii") if isinstance(method, bytes) else method,
+            _parsed_url(request.url),
+            raw_headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+
+    @classmethod
     def from_sync_httpx_response(cls, httpx_response, target, **kwargs):  # type: ignore[no-untyped-def]
         core = importlib.import_module(cls.core_module)
         return core.Response(
@@ -130,6 +176,50 @@ class _PoolMocker(HTTPCoreMocker, ABC):
             content=httpx_response.stream,
             extensions=httpx_response.extensions,
         )
+
+
+class Request(httpx.Request):
+    """An ``httpx.Request`` from a pool request, its headers built on first read."""
+
+    def __init__(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        raw_headers: list[tuple[bytes, bytes]],
+        stream: Any,
+        extensions: dict[str, Any],
+    ) -> None:
+        super().__init__(method, url, stream=stream, extensions=extensions)
+        self._raw_headers: list[tuple[bytes, bytes]] | None = raw_headers
+
+    @property
+    def headers(self) -> httpx.Headers:
+        raw = self.__dict__.get("_raw_headers")
+        if raw is not None:
+            self.__dict__["_headers"] = httpx.Headers(raw)
+            self.__dict__["_raw_headers"] = None
+        found: httpx.Headers = self.__dict__["_headers"]
+        return found
+
+    @headers.setter
+    def headers(self, value: httpx.Headers) -> None:
+        self.__dict__["_headers"] = value
+        self.__dict__["_raw_headers"] = None
+
+
+_URLS: dict[tuple[bytes, bytes, int | None, bytes], httpx.URL] = {}
+_URLS_LIMIT = 4096  # ids in paths make URLs many: start over rather than grow
+
+
+def _parsed_url(url: Any) -> httpx.URL:
+    raw = (url.scheme, url.host, url.port, url.target)
+    found = _URLS.get(raw)
+    if found is None:
+        if len(_URLS) >= _URLS_LIMIT:
+            _URLS.clear()
+        found = _URLS[raw] = parse_url(raw)
+    return found
 
 
 def _targets(library: str) -> list[str]:
@@ -175,10 +265,12 @@ class WebsocketGuard:
     imports at call time (patched on its module); the async client is a class the SDK calls
     or subclasses (its ``__await__`` is patched, so subclasses are covered). The
     refusal comes before any DNS lookup or socket. Counted, so nested mocks patch once.
+    A client module not imported yet is patched as it is imported (``_PatchOnImport``), so a
+    mock that never meets a websocket does not pay for importing ``websockets``.
     """
 
     _active = 0
-    _lock = threading.Lock()
+    _lock = threading.RLock()
     _restore: ClassVar[list[Callable[[], None]]] = []
 
     @classmethod
@@ -186,7 +278,18 @@ class WebsocketGuard:
         with cls._lock:
             cls._active += 1
             if cls._active == 1:
-                cls._restore = [_patch(*target) for target in _websocket_targets()]
+                _PatchOnImport.install()
+                cls._restore = []
+                for name in _WEBSOCKET_CLIENTS:
+                    module = sys.modules.get(name)
+                    if module is not None:
+                        cls.patch(name, module)
+
+    @classmethod
+    def patch(cls, name: str, module: Any) -> None:
+        with cls._lock:
+            if cls._active:
+                cls._restore.append(_patch(*_WEBSOCKET_CLIENTS[name](module)))
 
     @classmethod
     def stop(cls) -> None:
@@ -198,6 +301,47 @@ class WebsocketGuard:
                 for restore in reversed(cls._restore):
                     restore()
                 cls._restore = []
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches a websockets client module right after it is imported while a mock is active
+    (the SDK imports it inside ``connect``, after the mock started)."""
+
+    _installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        if not cls._installed:
+            cls._installed = True
+            sys.meta_path.insert(0, cls())
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in _WEBSOCKET_CLIENTS or not WebsocketGuard._active:
+            return None
+        for finder in sys.meta_path:
+            found = None if finder is self else getattr(finder, "find_spec", None)
+            spec = found(fullname, path, target) if found is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader, fullname)
+                return spec
+        return None
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any, name: str) -> None:
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        WebsocketGuard.patch(self._name, module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, is_package… of the real loader
+        return getattr(self._loader, name)
 
 
 def _refuse(url: Any) -> NoReturn:
@@ -221,17 +365,11 @@ def _refused_await(self: Any) -> NoReturn:
     _refuse(getattr(self, "uri", "?"))
 
 
-def _websocket_targets() -> list[tuple[Any, str, Any]]:
-    targets: list[tuple[Any, str, Any]] = []
-    if importlib.util.find_spec("websockets") is None:
-        return targets
-    with suppress(ImportError):
-        sync_client = importlib.import_module("websockets.sync.client")
-        targets.append((sync_client, "connect", _refused_sync_connect))
-    with suppress(ImportError):
-        async_client = importlib.import_module("websockets.asyncio.client")
-        targets.append((async_client.connect, "__await__", _refused_await))
-    return targets
+# What to patch in each websockets client module: (owner, attribute, replacement).
+_WEBSOCKET_CLIENTS: dict[str, Callable[[Any], tuple[Any, str, Any]]] = {
+    "websockets.sync.client": lambda module: (module, "connect", _refused_sync_connect),
+    "websockets.asyncio.client": lambda module: (module.connect, "__await__", _refused_await),
+}
 
 
 def _patch(owner: Any, name: str, replacement: Any) -> Callable[[], None]:

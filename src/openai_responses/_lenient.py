@@ -133,16 +133,19 @@ def _made_up(
     data = {**_default(state, collection, params), "id": object_id}
     if spec.parent and spec.parent_field and spec.parent in links:
         data[spec.parent_field] = links[spec.parent]
+    model = spec.model
+    assert model is not None  # every collection names its type
     try:
-        return spec.model.model_validate(data)
+        return model.model_validate(data)
     except ValueError:  # a default the type refuses with this id: kept as made, like seeding
-        return spec.model.model_construct(**data)
+        return model.model_construct(**data)
 
 
 def _default(state: StateStore, collection: str, params: dict[str, str]) -> dict[str, Any]:
     """What the collection's create row answers to an empty request, else the type's
     skeleton. A row whose defaults need request fields falls back to the skeleton."""
     model = _COLLECTIONS[collection].model
+    assert model is not None  # every collection names its type
     row = _CREATORS.get(collection)
     if row is not None and row.model is not None:
         ctx = Context(httpx.Request("POST", "http://unknown-ids.invalid/"), params, state, row)

@@ -13,9 +13,13 @@ import httpx
 import respx
 
 from . import _pipeline
+from ._calls import PendingCalls
+from ._cassette import Interaction, response_to_httpx
 from ._clock import Clock
 from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._errors import OpenAIMockError
+from ._faults import FAULT_HEADER
+from ._interception import PASSTHROUGH
 from ._ratelimit import RateLimiter
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
@@ -71,6 +75,17 @@ class BaseURL:
         if rest.startswith("/deployments/"):
             rest = rest[rest.find("/", len("/deployments/")) :] if rest.count("/") > 2 else "/"
         return rest.rstrip("/") or "/"
+
+
+# A replayed answer as the pool hands it out: status, raw headers, body, extensions.
+Ready = tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]
+
+
+def _recorded_response(request: httpx.Request, interaction: Interaction) -> httpx.Response:
+    """The response the pipeline's replay step answers (and respx's history keeps)."""
+    response = _pipeline.without_delays(response_to_httpx(interaction, request), replayed=True)
+    response.read()
+    return response
 
 
 def openai_api_path(path: str) -> str | None:
@@ -133,6 +148,11 @@ class OpenAIMock:
         self._unrouted = Route(UNROUTED, self)
         self.router = OpenAIRouter(self._dispatch, self.failures.append, self.finish)
         self.router.clock = self.clock
+        self.pending_calls = PendingCalls(lambda: self.router.history, _recorded_response)
+        self.router.pending = self.pending_calls
+        self.router.plain_replay = self._plain_replay
+        # The answer of each replayed interaction, ready for the pool (``_plain_replay``).
+        self._ready: dict[int, Ready] = {}
         # Set by the vcr adapter: every host goes through the cassette, recorded in it or not.
         self.all_hosts = False
 
@@ -159,6 +179,57 @@ class OpenAIMock:
         if self.pace is not None or self.rate_limiter is not None:
             return True
         return any(route.has_faults for route in self.faulted_routes)
+
+    # -- the plain replay: a recorded answer served at the pool ---------------------------
+    def _plain_replay_ok(self) -> bool:
+        """Whether requests may take the plain replay, which answers a recorded interaction
+        straight from the cassette index, skipping respx's resolution and the pipeline.
+
+        THE one place for every condition that needs the full pipeline: a feature that
+        changes how a replayed request is answered or observed (user routes, per-route
+        faults, stream pacing, a journal…) adds its condition here. Per request,
+        ``_plain_replay`` also leaves to the pipeline: pass-through requests, other hosts,
+        unrouted paths, routes with a ``.response`` override and rows that feed the state.
+        """
+        session = self.cassette
+        return (
+            session is not None
+            and not self.router.routes
+            and not self.time_or_faults  # faults, pace, rate limits shape the answer
+            and session.options.record_mode != "verify"  # each replay is also sent live
+        )
+
+    def _plain_replay(self, request: httpx.Request) -> Ready | None:
+        if not self._plain_replay_ok() or request.extensions.get(PASSTHROUGH):
+            return None
+        if FAULT_HEADER in request.headers:  # a fault named per request (``_faults``)
+            return None
+        session = self.cassette
+        url = request.url
+        path = self.base.endpoint_path(url.path) if self.base.owns(url) else None
+        found = self._index.find(request.method, path) if path is not None else None
+        if session is None or found is None:
+            return None
+        route = found[0]
+        endpoint = route.endpoint
+        if route.response is not None or endpoint.stateful or endpoint.parents:
+            return None  # the pipeline's override, or seeding (``learn_exchange``)
+        interaction = session.take(request)  # what the pipeline's replay step asks
+        if interaction is None:
+            return None  # record, state or miss: the pipeline decides
+        self.pending_calls.note(route.route, request, interaction)
+        ready = self._ready.get(id(interaction))
+        if ready is None:
+            # interactions live as long as the session's index: their ids stay theirs
+            response = _recorded_response(request, interaction)
+            ready = (
+                response.status_code,
+                response.headers.raw,
+                response.content,
+                response.extensions,
+            )
+            self._ready[id(interaction)] = ready
+        return ready
 
     def answers_miss(self, ctx: Context) -> bool:
         """Whether a request the cassette cannot answer falls through to the mock: what the

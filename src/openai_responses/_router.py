@@ -12,6 +12,7 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute
 
+from ._calls import PendingCalls
 from ._clock import Clock, RetryWaits
 from ._errors import UnmockedRequestError
 from ._interception import PASSTHROUGH, WebsocketGuard, mockers
@@ -21,6 +22,11 @@ __all__ = ["OpenAIRouter"]
 
 # Given a request, the endpoint route that answers it and its answer (or None).
 Dispatch = Callable[[httpx.Request], "tuple[respx.Route, Any] | None"]
+# Given a request, a recorded answer ready for the pool (status, raw headers, body,
+# extensions), or None: the full pipeline answers it (``OpenAIMock._plain_replay``).
+PlainReplay = Callable[
+    [httpx.Request], "tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]] | None"
+]
 
 
 def _hint(url: httpx.URL) -> str:
@@ -46,6 +52,10 @@ class OpenAIRouter(respx.MockRouter):
     respx's linear scan, so a request costs the same however many endpoints exist.
     """
 
+    # Set by the mock: its plain replay, and the calls it answered but has not written yet.
+    plain_replay: PlainReplay | None = None
+    pending: PendingCalls | None = None
+
     def __init__(
         self,
         dispatch: Dispatch,
@@ -62,6 +72,17 @@ class OpenAIRouter(respx.MockRouter):
         self._passthrough = respx.Route().pass_through()
         # While started, the SDK's retry waits pass on this clock instead (``_clock``).
         self.clock: Clock | None = None
+
+    @property
+    def calls(self) -> respx.models.CallList:
+        # Calls a plain replay answered are written first (``_calls``).
+        if self.pending is not None:
+            self.pending.flush()
+        return self.history
+
+    @calls.setter
+    def calls(self, value: respx.models.CallList) -> None:
+        self.history = value
 
     def __exit__(
         self,

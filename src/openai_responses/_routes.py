@@ -11,6 +11,7 @@ import httpx
 import respx
 from pydantic import BaseModel
 
+from ._calls import HistoryRoute
 from ._endpoints import Endpoint
 from ._faults import Fault, FaultQueue
 from ._state import StateStore
@@ -34,14 +35,14 @@ class Route:
         self._response: ResponseSetting | None = None
 
     @functools.cached_property
-    def route(self) -> respx.Route:
+    def route(self) -> HistoryRoute:
         """The respx Route holding this endpoint's call history.
 
         Built on first use: a mock has hundreds of routes and most tests touch a few, so
         building them all would make every mock slow to create.
         """
         base = self._mock.base
-        return respx.Route(
+        route = HistoryRoute(
             method=self.endpoint.method,
             scheme=base.scheme,
             host=base.host,
@@ -51,6 +52,8 @@ class Route:
                 f"{self.endpoint.path_regex}/?$"
             ),
         )
+        route.pending = self._mock.pending_calls
+        return route
 
     def __repr__(self) -> str:
         return f"<Route {self.endpoint.method} {self.endpoint.path} ({self.endpoint.sdk})>"
@@ -140,22 +143,62 @@ def _compiled(path_regex: str) -> re.Pattern[str]:
 
 
 class RouteIndex:
-    """Finds the route of a request by (method, path depth), then one regex each."""
+    """Finds the route of a request by (method, path depth), then one regex each.
+
+    A bucket's regexes are compiled when a request first reaches it: a mock has hundreds of
+    rows and a test touches a few, so compiling all would make the first mock slow.
+    """
 
     def __init__(self, routes: Iterable[Route]) -> None:
-        self._table: dict[tuple[str, int], list[tuple[re.Pattern[str], Route]]] = {}
+        self._routes: dict[tuple[str, int], list[Route]] = {}
         for route in routes:
             endpoint = route.endpoint
-            key = (endpoint.method, endpoint.path.count("/"))
-            self._table.setdefault(key, []).append((_compiled(endpoint.path_regex), route))
-        for candidates in self._table.values():
+            self._routes.setdefault((endpoint.method, endpoint.path.count("/")), []).append(route)
+        self._table: dict[tuple[str, int, str], list[tuple[re.Pattern[str], Route]]] = {}
+        # What ``find`` answered per (method, path): a bucket holds dozens of regexes and a
+        # test sends the same few paths again and again. Bounded: ids make paths many.
+        self._found: dict[tuple[str, str], tuple[Route, dict[str, str]] | None] = {}
+
+    def _bucket(self, method: str, path: str) -> list[tuple[re.Pattern[str], Route]]:
+        # Bucketed by the first segment too: templates starting with it (or a parameter).
+        first = path.split("/", 2)[1] if path.count("/") else ""
+        key = (method, path.count("/"), first)
+        found = self._table.get(key)
+        if found is None:
+            routes = [
+                route
+                for route in self._routes.get(key[:2], ())
+                if _first_segment(route) in (first, "{")
+            ]
             # Literal segments win over parameters: /threads/runs before /threads/{thread_id}.
-            candidates.sort(key=lambda pair: pair[1].endpoint.path.count("{"))
+            ordered = sorted(routes, key=lambda route: route.endpoint.path.count("{"))
+            found = self._table[key] = [(_compiled(r.endpoint.path_regex), r) for r in ordered]
+        return found
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of ``path``, a path under the base URL (``BaseURL.endpoint_path``)."""
-        for pattern, route in self._table.get((method, path.count("/")), ()):
+        key = (method, path)
+        if key in self._found:
+            found = self._found[key]
+            return (found[0], dict(found[1])) if found is not None else None
+        found = self._search(method, path)
+        if len(self._found) >= _FOUND_LIMIT:
+            self._found.clear()
+        self._found[key] = found
+        return (found[0], dict(found[1])) if found is not None else None
+
+    def _search(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for pattern, route in self._bucket(method, path):
             match = pattern.match(path)
             if match:
                 return route, match.groupdict()
         return None
+
+
+_FOUND_LIMIT = 4096
+
+
+def _first_segment(route: Route) -> str:
+    """The template's first segment, or "{" when it is a parameter."""
+    first = route.endpoint.path.split("/", 2)[1] if route.endpoint.path.count("/") else ""
+    return "{" if first.startswith("{") else first

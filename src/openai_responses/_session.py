@@ -190,11 +190,15 @@ class CassetteSession:
         return self.index.has_host(url.scheme, url.host, url.port)
 
     def replay(self, request: httpx.Request) -> httpx.Response | None:
+        interaction = self.take(request)
+        return None if interaction is None else response_to_httpx(interaction, request)
+
+    def take(self, request: httpx.Request) -> Interaction | None:
+        """The recorded interaction that answers ``request`` (counted as replayed), or None."""
         interaction = self.index.take(request)
-        if interaction is None:
-            return None
-        self.replayed += 1
-        return response_to_httpx(interaction, request)
+        if interaction is not None:
+            self.replayed += 1
+        return interaction
 
     def verified(
         self, request: httpx.Request, replayed: httpx.Response

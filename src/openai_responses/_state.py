@@ -15,7 +15,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from ._object_literals import OBJECT_LITERALS
 from ._params import page_params
+from ._sdk_types import LazyType, TypeName, imported
 
 __all__ = [
     "Collection",
@@ -33,7 +35,8 @@ class Collection:
     """A kind of stored object: ``messages`` of type Message, children of ``threads``."""
 
     name: str
-    model: type[BaseModel]
+    # the openai type, or its name (``_sdk_types``): imported when an object of it is met
+    model: LazyType[Collection] = LazyType()  # noqa: RUF009 - a descriptor, shared on purpose
     parent: str | None = None
     parent_field: str | None = None  # the attribute holding the parent's id
     sort_key: str = "created_at"
@@ -41,20 +44,65 @@ class Collection:
     # and, through it, to a thread).
     also_owned_by: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def model_spec(self) -> TypeName:
+        return Collection.__dict__["model"].spec_of(self)  # type: ignore[no-any-return]
+
 
 _COLLECTIONS: dict[str, Collection] = {}
 _BY_MODEL: dict[type[BaseModel], Collection] = {}
 _BY_OBJECT: dict[str, Collection] = {}  # the API's "object" literal -> collection
+# Registered by type name, type not imported yet: indexed when an object of theirs shows up,
+# an answer's "object" literal (known without the import: OBJECT_LITERALS) or an instance.
+_PENDING: dict[str, Collection] = {}
+_ORDER: dict[str, int] = {}  # registration order
 
 
 def register_collection(collection: Collection) -> Collection:
     _COLLECTIONS[collection.name] = collection
-    _BY_MODEL.setdefault(collection.model, collection)
-    object_field = collection.model.model_fields.get("object")
+    _ORDER.setdefault(collection.name, len(_ORDER))
+    spec = collection.model_spec
+    if isinstance(spec, str) and spec in OBJECT_LITERALS:
+        _PENDING[collection.name] = collection
+    else:
+        _index(collection)
+    return collection
+
+
+def _index(collection: Collection) -> None:
+    _PENDING.pop(collection.name, None)
+    model = collection.model
+    if model is None:  # named a type the installed SDK lacks
+        return
+    _claim(_BY_MODEL, model, collection)
+    object_field = model.model_fields.get("object")
     for literal in get_args(object_field.annotation) if object_field else ():
         if isinstance(literal, str):
-            _BY_OBJECT.setdefault(literal, collection)
-    return collection
+            _claim(_BY_OBJECT, literal, collection)
+
+
+def _claim(index: dict[Any, Collection], key: Any, collection: Collection) -> None:
+    # The first collection registered keeps a type or literal several share, in whatever
+    # order their types happen to be imported.
+    held = index.get(key)
+    if held is None or _ORDER[collection.name] < _ORDER[held.name]:
+        index[key] = collection
+
+
+def _by_object(literal: str) -> Collection | None:
+    for pending in list(_PENDING.values()):
+        if literal in OBJECT_LITERALS[str(pending.model_spec)]:
+            _index(pending)
+    return _BY_OBJECT.get(literal)
+
+
+def _by_model(model: type[BaseModel]) -> Collection | None:
+    # ``model`` is imported, and so is any pending type it can be (its module, or a parent)
+    if _PENDING:
+        for pending in list(_PENDING.values()):
+            if imported(str(pending.model_spec)):
+                _index(pending)
+    return _BY_MODEL.get(model)
 
 
 @dataclass
@@ -120,7 +168,8 @@ class StateStore:
     def holds(collection: str, obj: BaseModel) -> bool:
         """Whether ``obj`` is of the collection's type (an action may answer another type)."""
         spec = _COLLECTIONS.get(collection)
-        return spec is not None and isinstance(obj, spec.model)
+        model = spec.model if spec is not None else None
+        return model is not None and isinstance(obj, model)
 
     def put_content(self, collection: str, object_id: str, content: bytes) -> None:
         self._content[(collection, object_id)] = content
@@ -206,10 +255,10 @@ class StateStore:
             return False
         kind = data["object"]
         if data.get("deleted") is True and "id" in data:
-            spec = _BY_OBJECT.get(kind.removesuffix(".deleted"))
+            spec = _by_object(kind.removesuffix(".deleted"))
             return spec is not None and self.delete(spec.name, str(data["id"]))
-        spec = _BY_OBJECT.get(kind)
-        if spec is None or "id" not in data:
+        spec = _by_object(kind) if "id" in data else None
+        if spec is None or spec.model is None:
             return False
         try:
             obj = spec.model.model_validate(data)
@@ -236,8 +285,9 @@ class StateStore:
         if collection is not None:
             return _COLLECTIONS[collection]
         for model in type(obj).__mro__:
-            if model in _BY_MODEL:
-                return _BY_MODEL[model]
+            found = _by_model(model) if isinstance(model, type) else None
+            if found is not None:
+                return found
         raise TypeError(f"StateStore has no collection for {type(obj).__name__}")
 
     @staticmethod

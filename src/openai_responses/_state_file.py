@@ -38,6 +38,7 @@ def load_state(path: Path) -> StateStore:
     data = json.loads(path.read_bytes())
     for entry in data["objects"]:
         model = _COLLECTIONS[entry["collection"]].model
+        assert model is not None  # every collection names its type
         try:
             obj = model.model_validate(entry["object"])
         except ValueError:  # stored unvalidated (a recorded object an older API sent)

@@ -191,7 +191,8 @@ class StateView:
     def _store_model_fields(self) -> set[str]:
         from ._state import _COLLECTIONS
 
-        return set(_COLLECTIONS[self.collection].model.model_fields)
+        model = _COLLECTIONS[self.collection].model
+        return set(model.model_fields) if model is not None else set()
 
 
 def _equals(attribute: str, value: Any) -> Callable[[BaseModel], bool]:

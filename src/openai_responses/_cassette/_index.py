@@ -31,6 +31,8 @@ from ._model import Interaction
 _RouteKey = tuple[str, str, str, "int | None", str]
 _MatchKey = tuple[tuple[tuple[str, str], ...], CanonicalBody]
 _NEAREST_CANDIDATES = 100
+_KEYS_LIMIT = 256  # match keys kept, of bodies up to 64 KB: 16 MB at most
+_KEYS_BODY_LIMIT = 64 * 1024
 
 
 class _Entry:
@@ -85,6 +87,7 @@ class InteractionIndex:
         self._entries: list[_Entry] = []
         self._buckets: dict[Any, list[_Entry]] = {}
         self._groups: dict[Any, dict[_MatchKey, _Group]] = {}
+        self._keys: dict[tuple[str, bytes, bytes], _MatchKey] = {}
         for position, interaction in enumerate(interactions):
             self._append(interaction, played=False, keys=_at(keys, position))
         if self._match_on is None:
@@ -199,9 +202,19 @@ class InteractionIndex:
         return (entry.query, entry.body)
 
     def _match_key(self, request: httpx.Request) -> _MatchKey:
-        injected = sdk_injected(request.method, request.url.path)
-        body = canonical_body(request.read(), self._ignore, injected)
-        return (canonical_query(request.url), body)
+        # A pure function of method, path+query and body bytes, asked again for every repeat
+        # of a request (polling, retries, loops): kept, bounded, instead of re-parsing JSON.
+        raw = (request.method, request.url.raw_path, request.read())
+        found = self._keys.get(raw)
+        if found is None:
+            injected = sdk_injected(request.method, request.url.path)
+            body = canonical_body(raw[2], self._ignore, injected)
+            found = (canonical_query(request.url), body)
+            if len(raw[2]) <= _KEYS_BODY_LIMIT:
+                if len(self._keys) >= _KEYS_LIMIT:
+                    self._keys.clear()
+                self._keys[raw] = found
+        return found
 
     def _scan(self, route: Any, request: httpx.Request) -> list[_Entry]:
         matcher = self._match_on

@@ -10,34 +10,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from openai.types.beta.assistant_stream_event import (
-    AssistantStreamEvent,
-    ThreadMessageCompleted,
-    ThreadMessageCreated,
-    ThreadMessageDelta,
-    ThreadMessageInProgress,
-    ThreadRunCancelled,
-    ThreadRunCancelling,
-    ThreadRunCompleted,
-    ThreadRunCreated,
-    ThreadRunExpired,
-    ThreadRunFailed,
-    ThreadRunInProgress,
-    ThreadRunQueued,
-    ThreadRunRequiresAction,
-    ThreadRunStepCancelled,
-    ThreadRunStepCompleted,
-    ThreadRunStepCreated,
-    ThreadRunStepDelta,
-    ThreadRunStepInProgress,
-)
-from openai.types.beta.threads import Message, MessageDeltaEvent, Run
-from openai.types.beta.threads.runs import RunStep, RunStepDeltaEvent
 from pydantic import BaseModel
 
 from .._defaults import new_id, now
 from .._state import StateStore
 from ..streaming import _pieces  # the same token-like splitting the other streams use
+from . import _beta as beta
 from ._assistants_script import (
     TRANSIENT,
     Expire,
@@ -64,20 +42,20 @@ def revise(obj: ModelT, **changes: Any) -> ModelT:
 class RunDriver:
     """Moves one stored run through its plan; ``events`` is what a stream would have sent."""
 
-    def __init__(self, state: StateStore, run: Run, plan: RunPlan) -> None:
+    def __init__(self, state: StateStore, run: beta.Run, plan: RunPlan) -> None:
         self.state = state
         self.run = run
         self.plan = plan
-        self.events: list[AssistantStreamEvent] = []
+        self.events: list[beta.AssistantStreamEvent] = []
 
     @classmethod
-    def of(cls, state: StateStore, run: Run) -> RunDriver | None:
+    def of(cls, state: StateStore, run: beta.Run) -> RunDriver | None:
         """The driver of a run this mock created; None for runs it only stores (seeded)."""
         plan = book(state).plans.get(run.id)
         return cls(state, run, plan) if plan is not None else None
 
     # -- driving ---------------------------------------------------------------------------
-    def answer(self) -> Run:
+    def answer(self) -> beta.Run:
         """The run as one more poll sees it: move on once the current status is used up."""
         while self.run.status in TRANSIENT and self.plan.remaining.get(self.run.status, 0) <= 0:
             self.advance()
@@ -85,7 +63,7 @@ class RunDriver:
             self.plan.remaining[self.run.status] -= 1
         return self._save()
 
-    def finish(self) -> Run:
+    def finish(self) -> beta.Run:
         """Run to the next pause or end, ignoring poll counts (a stream does not poll)."""
         while self.run.status in TRANSIENT:
             self.advance()
@@ -94,7 +72,7 @@ class RunDriver:
     def advance(self) -> None:
         status = self.run.status
         if status == "queued":
-            self._set(ThreadRunInProgress, "in_progress", started_at=now())
+            self._set(beta.ThreadRunInProgress, "in_progress", started_at=now())
         elif status == "in_progress":
             self._conclude()
         elif status == "cancelling":
@@ -104,8 +82,8 @@ class RunDriver:
     def queue(self, created_event: bool = True) -> None:
         """A new (or resumed) run: status queued, its poll count reset."""
         if created_event:
-            self.events.append(ThreadRunCreated(event="thread.run.created", data=self.run))
-        self._set(ThreadRunQueued, "queued")
+            self.events.append(beta.ThreadRunCreated(event="thread.run.created", data=self.run))
+        self._set(beta.ThreadRunQueued, "queued")
 
     def submit(self, outputs: dict[str, str]) -> None:
         """Tool outputs arrived: the waiting step completes and the run is queued again."""
@@ -116,13 +94,15 @@ class RunDriver:
                 call.setdefault("function", {})["output"] = outputs.get(call.get("id"), "")
             step = revise(step, status="completed", completed_at=now(), step_details=details)
             self.state.put(step, "run_steps")
-            self.events.append(ThreadRunStepCompleted(event="thread.run.step.completed", data=step))
+            self.events.append(
+                beta.ThreadRunStepCompleted(event="thread.run.step.completed", data=step)
+            )
         self.plan.tool_step_id = None
         self.run = revise(self.run, required_action=None)
         self.queue(created_event=False)
 
     def cancel(self) -> None:
-        self._set(ThreadRunCancelling, "cancelling", required_action=None)
+        self._set(beta.ThreadRunCancelling, "cancelling", required_action=None)
 
     # -- transitions -----------------------------------------------------------------------
     def _set(self, event: type[Any], status: str, **changes: Any) -> None:
@@ -141,25 +121,27 @@ class RunDriver:
             self._reply(outcome.text)
         elif isinstance(outcome, Fail):
             error = {"code": outcome.code, "message": outcome.message}
-            self._set(ThreadRunFailed, "failed", failed_at=now(), last_error=error)
+            self._set(beta.ThreadRunFailed, "failed", failed_at=now(), last_error=error)
         elif isinstance(outcome, Expire):
-            self._set(ThreadRunExpired, "expired", expires_at=now())
+            self._set(beta.ThreadRunExpired, "expired", expires_at=now())
 
     def _cancelled(self) -> None:
         step = self._tool_step()
         if step is not None:
             step = revise(step, status="cancelled", cancelled_at=now())
             self.state.put(step, "run_steps")
-            self.events.append(ThreadRunStepCancelled(event="thread.run.step.cancelled", data=step))
-        self._set(ThreadRunCancelled, "cancelled", cancelled_at=now())
+            self.events.append(
+                beta.ThreadRunStepCancelled(event="thread.run.step.cancelled", data=step)
+            )
+        self._set(beta.ThreadRunCancelled, "cancelled", cancelled_at=now())
 
     def _require_action(self, calls: tuple[ToolCall, ...]) -> None:
         ids = [new_call_id() for _ in calls]
         functions = [{"name": c.name, "arguments": c.arguments} for c in calls]
         step = self._new_step("tool_calls", {"type": "tool_calls", "tool_calls": []})
         self.events += [
-            ThreadRunStepCreated(event="thread.run.step.created", data=step),
-            ThreadRunStepInProgress(event="thread.run.step.in_progress", data=step),
+            beta.ThreadRunStepCreated(event="thread.run.step.created", data=step),
+            beta.ThreadRunStepInProgress(event="thread.run.step.in_progress", data=step),
         ]
         for index, (call_id, call) in enumerate(zip(ids, calls, strict=True)):
             self.events += _tool_call_deltas(step.id, index, call_id, call)
@@ -175,17 +157,17 @@ class RunDriver:
             for i, f in zip(ids, functions, strict=True)
         ]
         action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": required}}
-        self._set(ThreadRunRequiresAction, "requires_action", required_action=action)
+        self._set(beta.ThreadRunRequiresAction, "requires_action", required_action=action)
 
     def _reply(self, text: str) -> None:
         message = self._new_message()
         details = {"type": "message_creation", "message_creation": {"message_id": message.id}}
         step = self._new_step("message_creation", details)
         self.events += [
-            ThreadRunStepCreated(event="thread.run.step.created", data=step),
-            ThreadRunStepInProgress(event="thread.run.step.in_progress", data=step),
-            ThreadMessageCreated(event="thread.message.created", data=message),
-            ThreadMessageInProgress(event="thread.message.in_progress", data=message),
+            beta.ThreadRunStepCreated(event="thread.run.step.created", data=step),
+            beta.ThreadRunStepInProgress(event="thread.run.step.in_progress", data=step),
+            beta.ThreadMessageCreated(event="thread.message.created", data=message),
+            beta.ThreadMessageInProgress(event="thread.message.in_progress", data=message),
             *_text_deltas(message.id, text),
         ]
         usage = self._usage(text)
@@ -194,14 +176,14 @@ class RunDriver:
         self.state.put(message, "messages")
         self.state.put(step, "run_steps")
         self.events += [
-            ThreadMessageCompleted(event="thread.message.completed", data=message),
-            ThreadRunStepCompleted(event="thread.run.step.completed", data=step),
+            beta.ThreadMessageCompleted(event="thread.message.completed", data=message),
+            beta.ThreadRunStepCompleted(event="thread.run.step.completed", data=step),
         ]
-        self._set(ThreadRunCompleted, "completed", completed_at=now(), usage=usage)
+        self._set(beta.ThreadRunCompleted, "completed", completed_at=now(), usage=usage)
 
     # -- building blocks -------------------------------------------------------------------
-    def _new_step(self, kind: str, details: dict[str, Any]) -> RunStep:
-        step = RunStep.model_validate(
+    def _new_step(self, kind: str, details: dict[str, Any]) -> beta.RunStep:
+        step = beta.RunStep.model_validate(
             {
                 **self._owner_fields(),
                 "id": new_id("step_"),
@@ -217,8 +199,8 @@ class RunDriver:
         self.state.put(step, "run_steps", threads=self.run.thread_id, runs=self.run.id)
         return step
 
-    def _new_message(self) -> Message:
-        message = Message.model_validate(
+    def _new_message(self) -> beta.Message:
+        message = beta.Message.model_validate(
             {
                 **self._owner_fields(),
                 "id": new_id("msg_"),
@@ -241,10 +223,10 @@ class RunDriver:
     def _owner_fields(self) -> dict[str, Any]:
         return {"assistant_id": self.run.assistant_id, "thread_id": self.run.thread_id}
 
-    def _tool_step(self) -> RunStep | None:
+    def _tool_step(self) -> beta.RunStep | None:
         step_id = self.plan.tool_step_id
         found = self.state.get("run_steps", step_id) if step_id else None
-        return found if isinstance(found, RunStep) else None
+        return found if isinstance(found, beta.RunStep) else None
 
     def _usage(self, reply: str) -> dict[str, int]:
         from .core import estimate_tokens
@@ -258,7 +240,7 @@ class RunDriver:
             "total_tokens": prompt + completion,
         }
 
-    def _save(self) -> Run:
+    def _save(self) -> beta.Run:
         self.state.put(self.run, "runs")
         return self.run
 
@@ -267,7 +249,7 @@ def _text(text: str) -> list[dict[str, Any]]:
     return [{"type": "text", "text": {"value": text, "annotations": []}}]
 
 
-def _text_deltas(message_id: str, text: str) -> list[ThreadMessageDelta]:
+def _text_deltas(message_id: str, text: str) -> list[beta.ThreadMessageDelta]:
     deltas = []
     for n, piece in enumerate(_pieces(text)):
         # The first fragment opens the content block, so it carries the empty annotations.
@@ -275,8 +257,8 @@ def _text_deltas(message_id: str, text: str) -> list[ThreadMessageDelta]:
         content = [{"index": 0, "type": "text", "text": value}]
         data = {"id": message_id, "object": "thread.message.delta", "delta": {"content": content}}
         deltas.append(
-            ThreadMessageDelta(
-                event="thread.message.delta", data=MessageDeltaEvent.model_validate(data)
+            beta.ThreadMessageDelta(
+                event="thread.message.delta", data=beta.MessageDeltaEvent.model_validate(data)
             )
         )
     return deltas
@@ -284,7 +266,7 @@ def _text_deltas(message_id: str, text: str) -> list[ThreadMessageDelta]:
 
 def _tool_call_deltas(
     step_id: str, index: int, call_id: str, call: ToolCall
-) -> list[ThreadRunStepDelta]:
+) -> list[beta.ThreadRunStepDelta]:
     opening = {"index": index, "id": call_id, "type": "function"}
     fragments: list[dict[str, Any]] = [
         {**opening, "function": {"name": call.name, "arguments": "", "output": None}},
@@ -294,9 +276,9 @@ def _tool_call_deltas(
         ),
     ]
     return [
-        ThreadRunStepDelta(
+        beta.ThreadRunStepDelta(
             event="thread.run.step.delta",
-            data=RunStepDeltaEvent.model_validate(
+            data=beta.RunStepDeltaEvent.model_validate(
                 {
                     "id": step_id,
                     "object": "thread.run.step.delta",

@@ -9,7 +9,6 @@ service's 404 instead of a made-up assignment.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -48,7 +47,7 @@ def with_memberships(rows: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
 
 
 def _stateless(row: Endpoint) -> bool:
-    return row.collection is None and row.handler is not None and row.model is not None
+    return row.collection is None and row.handler is not None and row.model_spec is not None
 
 
 def _names_member(create: Endpoint, param: str) -> bool:
@@ -61,11 +60,11 @@ def _kept(row: Endpoint, families: dict[str, str]) -> Endpoint:
         return row
     assert row.handler is not None
     if row.kind == "create" and row.path in families:
-        return dataclasses.replace(row, handler=_adding(row.path, families[row.path], row.handler))
+        return row.replaced(handler=_adding(row.path, families[row.path], row.handler))
     family, _, last = row.path.rpartition("/")
     if row.kind in ("retrieve", "delete") and families.get(family) == last.strip("{}"):
         handler = _checking(family, families[family], row.handler, row.kind == "delete")
-        return dataclasses.replace(row, handler=handler)
+        return row.replaced(handler=handler)
     return row
 
 

@@ -9,7 +9,6 @@ service's 404 through the one check every row already runs (``missing_parent``).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -74,4 +73,4 @@ def _inferred(row: Endpoint, exact: dict[str, str], top: dict[tuple[str, str], s
         # the row's own object is looked up by its handler, not checked as a parent
         if collection is not None and collection != row.collection:
             parents.append((match.group(1), collection))
-    return dataclasses.replace(row, parents=tuple(parents)) if parents else row
+    return row.replaced(parents=tuple(parents)) if parents else row

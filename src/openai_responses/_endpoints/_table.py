@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 
 from .._errors import InvalidRequest, json_type
 from .._multipart import Form, parse_multipart
+from .._sdk_types import LazyType, TypeName
 from ._misses import Rule, rule_for
 
 if TYPE_CHECKING:
@@ -66,7 +68,9 @@ class Endpoint:
     method: str
     path: str  # template under the base URL, e.g. "/threads/{thread_id}/runs/{run_id}"
     kind: Kind
-    model: type[BaseModel] | None = None  # the openai type of the answer
+    # the openai type of the answer, or its name ("beta.threads.run:Run"): imported on first
+    # read, so that a mock loads an area's types only when a request reaches it
+    model: LazyType[Endpoint] = LazyType()  # noqa: RUF009 - a descriptor, shared on purpose
     collection: str | None = None  # StateStore collection of stateful endpoints
     noun: str = "object"  # for "No <noun> found with id '…'"
     id_prefix: str = ""
@@ -87,6 +91,15 @@ class Endpoint:
     # Seeding hands this each JSON object (or listing) an answer of the row shows; True when
     # the area took it in itself, False to let the generic seeding store it (``_seeding``).
     learn: Callable[[Context, dict[str, Any]], bool] | None = None
+
+    @property
+    def model_spec(self) -> TypeName:
+        """The row's type as written: whether a row has one, without importing it."""
+        return Endpoint.__dict__["model"].spec_of(self)  # type: ignore[no-any-return]
+
+    def replaced(self, **changes: Any) -> Endpoint:
+        """``dataclasses.replace`` that keeps the type unresolved."""
+        return dataclasses.replace(self, model=self.model_spec, **changes)
 
     @property
     def stateful(self) -> bool:

@@ -10,31 +10,31 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
-from openai.types.beta import Assistant, AssistantDeleted, Thread, ThreadDeleted
-from openai.types.beta.assistant_stream_event import AssistantStreamEvent, ThreadCreated
-from openai.types.beta.threads import Message, MessageDeleted, Run
-from openai.types.beta.threads.runs import RunStep
 from pydantic import BaseModel
 
 from .._defaults import deep_merge, new_id, now
 from .._errors import InvalidRequest, bad_request, json_type, not_found
 from .._handlers import build_object
 from .._params import mapping
+from .._sdk_types import TypeName
 from .._state import Collection, StateStore, register_collection
 from ..streaming import Event, EventStream
+from . import _beta as beta
 from ._assistants_runs import RunDriver, revise
 from ._assistants_script import RunScript, book, make_script
 from ._table import Answer, Context, Endpoint
 from .surface.vector_stores import resolve_tool_resources, tool_resources_files, unknown_file
 
-register_collection(Collection("assistants", Assistant))
-register_collection(Collection("threads", Thread))
-register_collection(Collection("messages", Message, parent="threads", parent_field="thread_id"))
-register_collection(Collection("runs", Run, parent="threads", parent_field="thread_id"))
+register_collection(Collection("assistants", beta.ASSISTANT))
+register_collection(Collection("threads", beta.THREAD))
+register_collection(
+    Collection("messages", beta.MESSAGE, parent="threads", parent_field="thread_id")
+)
+register_collection(Collection("runs", beta.RUN, parent="threads", parent_field="thread_id"))
 register_collection(
     Collection(
         "run_steps",
-        RunStep,
+        beta.RUN_STEP,
         parent="runs",
         parent_field="run_id",
         also_owned_by=(("threads", "thread_id"),),
@@ -110,7 +110,7 @@ def _assistant_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     if resolved is not resources:  # vector stores were made
         data = assistant.model_dump(mode="json", by_alias=True, exclude_unset=True)
         data["tool_resources"] = resolved
-        assistant = Assistant.model_validate(deep_merge(data, partial or {}))
+        assistant = beta.Assistant.model_validate(deep_merge(data, partial or {}))
     ctx.state.put(assistant, "assistants")
     return assistant
 
@@ -122,7 +122,7 @@ def _thread_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 def _new_thread(
     ctx: Context, spec: Mapping[str, Any], partial: dict[str, Any] | None
-) -> tuple[Thread, list[Message]] | httpx.Response:
+) -> tuple[beta.Thread, list[beta.Message]] | httpx.Response:
     specs = spec.get("messages") or []
     resources = spec.get("tool_resources") or {}
     problem = _bad_messages(specs, "messages") or unknown_file(
@@ -137,7 +137,7 @@ def _new_thread(
         "metadata": spec.get("metadata") or {},
         "tool_resources": resolve_tool_resources(ctx.state, resources),
     }
-    thread = Thread.model_validate(deep_merge(data, partial or {}))
+    thread = beta.Thread.model_validate(deep_merge(data, partial or {}))
     ctx.state.put(thread, "threads")
     return thread, [_add_message(ctx.state, thread.id, s) for s in specs]
 
@@ -186,7 +186,7 @@ def _add_message(
     thread_id: str,
     spec: Mapping[str, Any],
     partial: dict[str, Any] | None = None,
-) -> Message:
+) -> beta.Message:
     data = {
         "id": new_id("msg_"),
         "object": "thread.message",
@@ -203,7 +203,7 @@ def _add_message(
         "incomplete_at": None,
         "incomplete_details": None,
     }
-    message = Message.model_validate(deep_merge(data, partial or {}))
+    message = beta.Message.model_validate(deep_merge(data, partial or {}))
     state.put(message, "messages")
     return message
 
@@ -240,22 +240,24 @@ def _thread_create_and_run(ctx: Context, partial: dict[str, Any] | None) -> Answ
     made = _new_thread(ctx, mapping(ctx.body, "thread"), None)
     if isinstance(made, httpx.Response):
         return made
-    ctx.extras[_EVENTS] = [ThreadCreated(event="thread.created", data=made[0])]
+    ctx.extras[_EVENTS] = [beta.ThreadCreated(event="thread.created", data=made[0])]
     return _start_run(ctx, assistant, made[0].id, partial)
 
 
-def _assistant(ctx: Context) -> Assistant | httpx.Response:
+def _assistant(ctx: Context) -> beta.Assistant | httpx.Response:
     assistant_id = ctx.body.get("assistant_id")
     if not assistant_id:
         return bad_request("Missing required parameter: 'assistant_id'.", param="assistant_id")
     found = ctx.state.get("assistants", str(assistant_id))
-    return found if isinstance(found, Assistant) else not_found("assistant", str(assistant_id))
+    return found if isinstance(found, beta.Assistant) else not_found("assistant", str(assistant_id))
 
 
 def _start_run(
-    ctx: Context, assistant: Assistant, thread_id: str, partial: dict[str, Any] | None
-) -> Run:
-    run = Run.model_validate(deep_merge(_run_fields(ctx.body, assistant, thread_id), partial or {}))
+    ctx: Context, assistant: beta.Assistant, thread_id: str, partial: dict[str, Any] | None
+) -> beta.Run:
+    run = beta.Run.model_validate(
+        deep_merge(_run_fields(ctx.body, assistant, thread_id), partial or {})
+    )
     driver = RunDriver(ctx.state, run, book(ctx.state).start(run.id, assistant.id))
     driver.queue()
     run = driver.answer()
@@ -263,7 +265,9 @@ def _start_run(
     return run
 
 
-def _run_fields(body: Mapping[str, Any], assistant: Assistant, thread_id: str) -> dict[str, Any]:
+def _run_fields(
+    body: Mapping[str, Any], assistant: beta.Assistant, thread_id: str
+) -> dict[str, Any]:
     """A new run: what the request says, else what the assistant says (model, tools…)."""
     inherited = assistant.model_dump(mode="json", exclude_unset=True)
 
@@ -298,9 +302,9 @@ def _run_fields(body: Mapping[str, Any], assistant: Assistant, thread_id: str) -
     }
 
 
-def _stored_run(ctx: Context) -> Run | httpx.Response:
+def _stored_run(ctx: Context) -> beta.Run | httpx.Response:
     run = ctx.state.get("runs", ctx.params["run_id"])
-    if not isinstance(run, Run) or run.thread_id != ctx.params["thread_id"]:
+    if not isinstance(run, beta.Run) or run.thread_id != ctx.params["thread_id"]:
         return not_found("run", ctx.params["run_id"])
     return run
 
@@ -357,8 +361,8 @@ def _run_submit(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 def _run_stream(run: BaseModel, ctx: Context) -> bytes:
     """The run's ``thread.*`` events up to its next pause (requires_action) or end."""
-    assert isinstance(run, Run)
-    events: list[AssistantStreamEvent] = list(ctx.extras.pop(_EVENTS, []))
+    assert isinstance(run, beta.Run)
+    events: list[beta.AssistantStreamEvent] = list(ctx.extras.pop(_EVENTS, []))
     driver = RunDriver.of(ctx.state, run)
     if driver is not None:
         driver.finish()
@@ -366,20 +370,20 @@ def _run_stream(run: BaseModel, ctx: Context) -> bytes:
     return b"".join(_RunEvents(events))
 
 
-class _RunEvents(EventStream[AssistantStreamEvent | Event]):
+class _RunEvents(EventStream["beta.AssistantStreamEvent | Event"]):
     terminator = None  # the Assistants API ends with a named ``done`` event instead
 
-    def __init__(self, events: list[AssistantStreamEvent]) -> None:
+    def __init__(self, events: list[beta.AssistantStreamEvent]) -> None:
         self._events = events
 
-    def generate(self) -> Iterator[AssistantStreamEvent | Event]:  # type: ignore[override]
+    def generate(self) -> Iterator[beta.AssistantStreamEvent | Event]:  # type: ignore[override]
         yield from self._events
         yield self.event("done", "[DONE]")
 
 
 # -- the rows -------------------------------------------------------------------------------
 def _crud(
-    sdk: str, path: str, model: type[BaseModel], deleted: type[BaseModel], **row: Any
+    sdk: str, path: str, model: TypeName, deleted: TypeName, **row: Any
 ) -> tuple[Endpoint, ...]:
     """The five rows of a plain stateful object: create, retrieve, update, list, delete."""
     noun = row.pop("noun")
@@ -404,8 +408,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *_crud(
         "beta.assistants",
         "/assistants",
-        Assistant,
-        AssistantDeleted,
+        beta.ASSISTANT,
+        beta.ASSISTANT_DELETED,
         collection="assistants",
         noun="assistant",
         id_prefix="asst_",
@@ -419,8 +423,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         for row in _crud(
             "beta.threads",
             "/threads",
-            Thread,
-            ThreadDeleted,
+            beta.THREAD,
+            beta.THREAD_DELETED,
             collection="threads",
             noun="thread",
             handler=_thread_create,
@@ -430,8 +434,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *_crud(
         "beta.threads.messages",
         "/threads/{thread_id}/messages",
-        Message,
-        MessageDeleted,
+        beta.MESSAGE,
+        beta.MESSAGE_DELETED,
         collection="messages",
         noun="message",
         parents=_THREAD,
@@ -444,7 +448,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "/threads/runs",
         "create",
-        Run,
+        beta.RUN,
         "runs",
         "run",
         required=("assistant_id",),
@@ -458,7 +462,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         _RUNS,
         "create",
-        Run,
+        beta.RUN,
         "runs",
         "run",
         parents=_THREAD,
@@ -477,7 +481,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _ONE_RUN,
         "retrieve",
-        Run,
+        beta.RUN,
         "runs",
         "run",
         parents=_THREAD,
@@ -485,15 +489,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         aliases=("beta.threads.runs.poll",),
     ),
     Endpoint(
-        "beta.threads.runs.update", "POST", _ONE_RUN, "update", Run, "runs", "run", parents=_THREAD
+        "beta.threads.runs.update",
+        "POST",
+        _ONE_RUN,
+        "update",
+        beta.RUN,
+        "runs",
+        "run",
+        parents=_THREAD,
     ),
-    Endpoint("beta.threads.runs.list", "GET", _RUNS, "list", Run, "runs", "run", parents=_THREAD),
+    Endpoint(
+        "beta.threads.runs.list", "GET", _RUNS, "list", beta.RUN, "runs", "run", parents=_THREAD
+    ),
     Endpoint(
         "beta.threads.runs.cancel",
         "POST",
         _ONE_RUN + "/cancel",
         "action",
-        Run,
+        beta.RUN,
         "runs",
         "run",
         parents=_THREAD,
@@ -504,7 +517,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         _ONE_RUN + "/submit_tool_outputs",
         "action",
-        Run,
+        beta.RUN,
         "runs",
         "run",
         parents=_THREAD,
@@ -521,7 +534,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _ONE_RUN + "/steps",
         "list",
-        RunStep,
+        beta.RUN_STEP,
         "run_steps",
         "step",
         parents=_RUN,
@@ -531,7 +544,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _ONE_RUN + "/steps/{step_id}",
         "retrieve",
-        RunStep,
+        beta.RUN_STEP,
         "run_steps",
         "step",
         parents=_RUN,

@@ -144,7 +144,9 @@ def _handled(ctx: Context, partial: dict[str, Any]) -> BaseModel | None:
     from .._state import _COLLECTIONS
 
     for param, parent in ctx.endpoint.parents:  # the handler checks its parents exist
-        stand_in = _COLLECTIONS[parent].model.model_construct(id=ctx.params[param])
+        model = _COLLECTIONS[parent].model
+        assert model is not None  # a registered collection's type exists
+        stand_in = model.model_construct(id=ctx.params[param])
         ctx.state.put(stand_in, parent)
     try:
         made = handle(ctx, partial)

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..._defaults import deep_merge, now, skeleton
 from ..._errors import bad_request, not_found
 from ..._handlers import build_object, json_response, updated
+from ..._sdk_types import TypeName
 from ..._sse import encode_event
 from ..._state import StateStore
 from .._table import Answer, Context, Kind
@@ -233,7 +234,7 @@ class Lifecycle:
 
 
 def default_handler(
-    kind: Kind, collection: str | None, model: type[BaseModel] | None, streams: bool, pages: bool
+    kind: Kind, collection: str | None, model: TypeName, streams: bool, pages: bool
 ) -> Handler | None:
     """The handler a row gets from its kind; None leaves it to the core kinds."""
     if streams:

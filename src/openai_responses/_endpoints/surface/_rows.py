@@ -1,20 +1,20 @@
 """How a surface row is written: ``row(sdk, method, path, kind, "module:Type", collection, …)``.
 
-Types are named as ``"<module under openai.types>:<Name>"`` and resolved on import, so one table
-serves every installed openai release: a row whose type the installed SDK lacks (openai 2.x has
-no admin, agents or skills types) is dropped instead of breaking the import of the package.
+Types are named as ``"<module under openai.types>:<Name>"`` and imported when a request first
+needs them (``_sdk_types``), so one table serves every installed openai release and costs little
+to load: a row whose type module the installed SDK lacks (openai 2.x has no admin, agents or
+skills types) is dropped instead of breaking the import of the package.
 The handler of a row is picked from its kind and statefulness (``_kinds``) unless given.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..._sdk_types import available, resolve
 from ..._state import Collection, register_collection
 from .._misses import Rule
 from .._table import Answer, Context, Endpoint, Kind
@@ -26,22 +26,14 @@ Handler = Callable[[Context, "dict[str, Any] | None"], Answer]
 Defaults = Callable[[Context], "dict[str, Any]"]
 
 
-@cache
 def model(spec: str) -> type[BaseModel] | None:
     """The openai type ``"batch:Batch"`` names, or None when the installed SDK lacks it."""
-    module_name, _, name = spec.partition(":")
-    try:
-        module = importlib.import_module(f"openai.types.{module_name}")
-    except ImportError:
-        return None
-    found = getattr(module, name, None)
-    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+    return resolve(spec)
 
 
 def collection(name: str, spec: str, parent: str | None = None) -> None:
-    resolved = model(spec)
-    if resolved is not None:
-        register_collection(Collection(name, resolved, parent=parent))
+    if available(spec):
+        register_collection(Collection(name, spec, parent=parent))
 
 
 def row(
@@ -63,22 +55,21 @@ def row(
     pages: bool = False,  # a POST answering a page of ``spec`` objects (search, activate)
     state_answers: Rule | None = None,
 ) -> Endpoint | None:
-    resolved = model(spec) if spec else None
-    if spec and resolved is None:
+    if spec and not available(spec):
         return None
     return Endpoint(
         sdk,
         method,
         path,
         kind,
-        resolved,
+        spec,
         collection,
         noun,
         id_prefix=id_prefix,
         parents=parents,
         required=required,
         defaults=_kinds.with_path_echo(defaults),
-        handler=handler or _kinds.default_handler(kind, collection, resolved, streams, pages),
+        handler=handler or _kinds.default_handler(kind, collection, spec, streams, pages),
         aliases=aliases,
         state_answers=state_answers,
     )
