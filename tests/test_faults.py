@@ -370,6 +370,46 @@ def test_faults_compose_with_a_cassette_replay(tmp_path: Path) -> None:
         assert [c.choices[0].delta.content for c in seen] == ["word0 ", "word1 "]
 
 
+def test_a_fault_header_reaches_a_cassette_replay(tmp_path: Path) -> None:
+    """A replayed answer served straight from the cassette (no route override, no queued
+    fault) still honours a fault the request names in its header."""
+    cassette = tmp_path / "chat.yaml"
+    body = json.dumps({"model": "gpt-4o", "messages": MESSAGES})
+    answer = {**_chunk(0), "object": "chat.completion"}
+    answer["choices"] = [
+        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}
+    ]
+    cassette.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "interactions": [
+                    {
+                        "request": {
+                            "method": "POST",
+                            "uri": "https://api.openai.com/v1/chat/completions",
+                            "body": body,
+                            "headers": {},
+                        },
+                        "response": {
+                            "status": {"code": 200, "message": "OK"},
+                            "headers": {"content-type": ["application/json"]},
+                            "body": {"string": json.dumps(answer)},
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    with OpenAIMock(cassette=cassette, allow_playback_repeats=True) as mock:
+        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        create = client.chat.completions.create
+        assert create(model="gpt-4o", messages=MESSAGES).choices[0].message.content == "x"
+        with pytest.raises(openai.RateLimitError):
+            create(model="gpt-4o", messages=MESSAGES, extra_headers={FAULT_HEADER: "rate_limit"})
+        assert mock.chat.completions.create.route.call_count == 2
+
+
 def _chunk(index: int) -> dict[str, Any]:
     return {
         "id": "chatcmpl-rec",
