@@ -135,7 +135,7 @@ def test_creates_actions_and_account_listings_miss_even_on_known_objects(
     unrelated: Path, mode: str
 ) -> None:
     rows = [row for row in ENDPOINTS if never_answered_by_state(row)]
-    assert len(rows) > 150
+    assert len(rows) > len(ENDPOINTS) // 3  # the walk reaches the table (fewer rows on openai 2)
     answered = {}
     for row in rows:
         mock = OpenAIMock(cassette=unrelated, record_mode=mode)
