@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from ._pipeline import SOURCE
+from ._shaping import SOURCE
 
 __all__ = ["JOURNAL_PATH", "TEST_ID_HEADER", "Entry", "Journal"]
 

@@ -27,7 +27,7 @@ from ._endpoints import Answer, Context
 from ._errors import InvalidMockResponseError, InvalidRequest
 from ._handlers import handle, json_response
 from ._seeding import learn_exchange
-from ._shaping import shape, shapes
+from ._shaping import SOURCE, shape, shapes
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock
@@ -79,11 +79,9 @@ def _answer(
         return error.response()
 
 
-# Which step answered, for the served journal (``_journal``); faults mark "fault".
-SOURCE = "openai_responses.source"
-
-
 def marked(result: Result, source: str) -> Result:
+    """The answer marked with the step that gave it (``SOURCE``), for the served journal;
+    faults mark "fault" (``_shaping``)."""
     if isinstance(result, httpx.Response):
         result.extensions[SOURCE] = source
         return result
