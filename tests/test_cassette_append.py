@@ -181,7 +181,7 @@ def test_a_broken_tail_fails_the_save_and_changes_nothing(cassette: Path) -> Non
 
 def test_a_live_secret_already_in_the_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    secret = "sk-live-secret-value-000000"
+    secret = "sk-" + "live-secret-value-000000"  # split: no key-shaped literal in the repo
     save_cassette(path, [embedding("old", answer=json.dumps({"echo": secret}).encode())])
     before = path.read_bytes()
     with pytest.raises(CassetteSecretError, match="existing content"):
@@ -191,7 +191,7 @@ def test_a_live_secret_already_in_the_file_is_refused(tmp_path: Path) -> None:
 
 def test_a_key_shaped_value_in_the_new_interactions_is_refused(cassette: Path) -> None:
     before = cassette.read_bytes()
-    leaked = embedding("new", answer=b'{"key": "sk-proj-' + b"A1b2C3d4" * 6 + b'"}')
+    leaked = embedding("new", answer=b'{"key": "sk-' + b"proj-" + b"A1b2C3d4" * 6 + b'"}')
     with pytest.raises(CassetteSecretError):
         append(cassette, loaded_from(cassette), leaked)
     assert cassette.read_bytes() == before
