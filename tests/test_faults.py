@@ -333,32 +333,29 @@ def test_faults_compose_with_state() -> None:
         assert client.vector_stores.retrieve(store.id).name == "kept"
 
 
+def _one_interaction_cassette(
+    path: Path, request_body: str, content_type: str, answer: str
+) -> Path:
+    """A cassette (vcrpy's JSON flavour) holding one chat completion request and its answer."""
+    request = {
+        "method": "POST",
+        "uri": "https://api.openai.com/v1/chat/completions",
+        "body": request_body,
+    }
+    response = {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"content-type": [content_type]},
+        "body": {"string": answer},
+    }
+    interaction = {"request": {**request, "headers": {}}, "response": response}
+    path.write_text(json.dumps({"version": 1, "interactions": [interaction]}))
+    return path
+
+
 def test_faults_compose_with_a_cassette_replay(tmp_path: Path) -> None:
-    cassette = tmp_path / "chat.yaml"
     body = json.dumps({"model": "gpt-4o", "messages": MESSAGES, "stream": True})
     sse = "".join(f"data: {json.dumps(_chunk(i))}\n\n" for i in range(3)) + "data: [DONE]\n\n"
-    cassette.write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "interactions": [
-                    {
-                        "request": {
-                            "method": "POST",
-                            "uri": "https://api.openai.com/v1/chat/completions",
-                            "body": body,
-                            "headers": {},
-                        },
-                        "response": {
-                            "status": {"code": 200, "message": "OK"},
-                            "headers": {"content-type": ["text/event-stream"]},
-                            "body": {"string": sse},
-                        },
-                    }
-                ],
-            }
-        )
-    )
+    cassette = _one_interaction_cassette(tmp_path / "chat.yaml", body, "text/event-stream", sse)
     with OpenAIMock(cassette=cassette) as mock:
         mock.chat.completions.create.fault("disconnect", after_events=2)
         client = openai.OpenAI(api_key="sk-test", max_retries=0)
@@ -373,33 +370,13 @@ def test_faults_compose_with_a_cassette_replay(tmp_path: Path) -> None:
 def test_a_fault_header_reaches_a_cassette_replay(tmp_path: Path) -> None:
     """A replayed answer served straight from the cassette (no route override, no queued
     fault) still honours a fault the request names in its header."""
-    cassette = tmp_path / "chat.yaml"
     body = json.dumps({"model": "gpt-4o", "messages": MESSAGES})
     answer = {**_chunk(0), "object": "chat.completion"}
     answer["choices"] = [
         {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}
     ]
-    cassette.write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "interactions": [
-                    {
-                        "request": {
-                            "method": "POST",
-                            "uri": "https://api.openai.com/v1/chat/completions",
-                            "body": body,
-                            "headers": {},
-                        },
-                        "response": {
-                            "status": {"code": 200, "message": "OK"},
-                            "headers": {"content-type": ["application/json"]},
-                            "body": {"string": json.dumps(answer)},
-                        },
-                    }
-                ],
-            }
-        )
+    cassette = _one_interaction_cassette(
+        tmp_path / "chat.yaml", body, "application/json", json.dumps(answer)
     )
     with OpenAIMock(cassette=cassette, allow_playback_repeats=True) as mock:
         client = openai.OpenAI(api_key="sk-test", max_retries=0)
