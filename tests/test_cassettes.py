@@ -432,7 +432,7 @@ def test_our_cassettes_load_in_vcrpy_and_vcrpy_cassettes_replay_here(
 
 
 def test_relative_cassette_paths_use_the_cassette_dir(tmp_path: Path) -> None:
-    from openai_responses._session import SETTINGS
+    from openai_responses._settings import SETTINGS
 
     assert SETTINGS.cassette_dir == Path(__file__).resolve().parents[1] / "cassettes"
     mock = OpenAIMock(cassette="some/file.yaml")

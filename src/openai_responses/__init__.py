@@ -7,7 +7,6 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
 from ._decorator import mock
 from ._errors import (
     CassetteDriftWarning,
@@ -24,13 +23,22 @@ from ._errors import (
 from ._state import Hooks, StateStore, connect
 
 if TYPE_CHECKING:
+    from ._cassette import CassetteFormatError, CassetteSecretError, RecordFilters
     from ._mock import OpenAIMock
     from ._routes import Route
     from ._serve import ServedMock, serve
 
 # The engine (its endpoint table imports most of the openai SDK's types) loads on first use,
 # so that the pytest plugin costs nothing to test suites that never touch it.
-_LAZY = {"OpenAIMock": "_mock", "Route": "_routes", "ServedMock": "_serve", "serve": "_serve"}
+_LAZY = {
+    "CassetteFormatError": "_cassette",
+    "CassetteSecretError": "_cassette",
+    "OpenAIMock": "_mock",
+    "RecordFilters": "_cassette",
+    "Route": "_routes",
+    "ServedMock": "_serve",
+    "serve": "_serve",
+}
 
 
 # The store imports no endpoint: it loads the table (which registers the collections) and

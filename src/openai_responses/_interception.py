@@ -28,6 +28,7 @@ from respx.patterns import parse_url
 
 __all__ = [
     "PASSTHROUGH",
+    "TransportShortcut",
     "Upstream",
     "WebsocketGuard",
     "current_upstream",
@@ -255,6 +256,68 @@ def mocker_names() -> list[str]:
 
 def mockers() -> list[type[Mocker]]:
     return [Mocker.registry[name] for name in mocker_names()]
+
+
+def _plain_replay_for_httpx(request: httpx.Request) -> httpx.Response | None:
+    routers = HTTPCore1Mocker.routers
+    replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
+    ready = replay(request) if replay is not None else None
+    if ready is None:
+        return None
+    status, headers, body, extensions = ready
+    return httpx.Response(
+        status, headers=list(headers), stream=httpx.ByteStream(body), extensions=dict(extensions)
+    )
+
+
+class TransportShortcut:
+    """Plain replays of the legacy httpx stack (openai 2's default client, any
+    ``httpx.Client`` on openai 3), answered at its ``HTTPTransport``.
+
+    Below that transport each request becomes an httpcore request and the pool's answer
+    becomes an httpx response again: a tenth of a replayed call on openai 2. A recorded
+    answer (``OpenAIMock._plain_replay``) needs neither, so it is given first; every other
+    request goes on to the pool, where the mockers route it. Counted, like the guard below.
+    """
+
+    _active = 0
+    _lock = threading.RLock()
+    _restore: ClassVar[list[Callable[[], None]]] = []
+
+    @classmethod
+    def start(cls) -> None:
+        with cls._lock:
+            cls._active += 1
+            if cls._active == 1:
+                cls._restore = [
+                    _patch(httpx.HTTPTransport, "handle_request", _shortcut_sync),
+                    _patch(httpx.AsyncHTTPTransport, "handle_async_request", _shortcut_async),
+                ]
+
+    @classmethod
+    def stop(cls) -> None:
+        with cls._lock:
+            if cls._active == 0:
+                return
+            cls._active -= 1
+            if cls._active == 0:
+                for restore in reversed(cls._restore):
+                    restore()
+                cls._restore = []
+
+
+_SEND_SYNC = httpx.HTTPTransport.handle_request
+_SEND_ASYNC = httpx.AsyncHTTPTransport.handle_async_request
+
+
+def _shortcut_sync(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    replayed = _plain_replay_for_httpx(request)
+    return replayed if replayed is not None else _SEND_SYNC(self, request)
+
+
+async def _shortcut_async(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    replayed = _plain_replay_for_httpx(request)
+    return replayed if replayed is not None else await _SEND_ASYNC(self, request)
 
 
 class WebsocketGuard:

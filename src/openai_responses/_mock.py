@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import respx
 
 from . import _pipeline
 from ._calls import PendingCalls
-from ._cassette import Interaction, response_to_httpx
 from ._clock import Clock
 from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._errors import OpenAIMockError
@@ -23,9 +22,12 @@ from ._interception import PASSTHROUGH
 from ._ratelimit import RateLimiter
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
-from ._session import CassetteSession, open_cassette
 from ._shaping import check_pace
 from ._state import StateStore
+
+if TYPE_CHECKING:
+    from ._cassette import Interaction
+    from ._session import CassetteSession
 
 __all__ = ["DEFAULT_BASE_URL", "ON_MISS", "OpenAIMock"]
 
@@ -83,6 +85,8 @@ Ready = tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]
 
 def _recorded_response(request: httpx.Request, interaction: Interaction) -> httpx.Response:
     """The response the pipeline's replay step answers (and respx's history keeps)."""
+    from ._cassette import response_to_httpx  # only cassettes replay
+
     response = _pipeline.without_delays(response_to_httpx(interaction, request), replayed=True)
     response.read()
     return response
@@ -133,9 +137,11 @@ class OpenAIMock:
         self.base = BaseURL.parse(self.base_url)
         self.state = state if state is not None else StateStore()
         self.failures: list[OpenAIMockError] = []
-        self.cassette: CassetteSession | None = (
-            open_cassette(cassette, record_mode, **cassette_options) if cassette else None
-        )
+        self.cassette: CassetteSession | None = None
+        if cassette:  # the cassette machinery (YAML, matching, saving) loads with the first
+            from ._session import open_cassette
+
+            self.cassette = open_cassette(cassette, record_mode, **cassette_options)
         self.routes: dict[str, Route] = {}
         for endpoint in ENDPOINTS:
             route = Route(endpoint, self)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from python_multipart.multipart import MultipartParser, parse_options_header
-
 __all__ = ["Form", "Upload", "parse_multipart"]
 
 
@@ -30,6 +28,9 @@ class _Part:
 
 def parse_multipart(content_type: str, body: bytes) -> Form:
     """Fields and files of a multipart body; raises ValueError when it is not one."""
+    # Imported with the first upload: most suites send none.
+    from python_multipart.multipart import parse_options_header
+
     kind, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
@@ -51,6 +52,8 @@ def parse_multipart(content_type: str, body: bytes) -> Form:
 
 
 def _split_parts(boundary: bytes, body: bytes) -> list[_Part]:
+    from python_multipart.multipart import MultipartParser
+
     parts: list[_Part] = []
     header_name = bytearray()
     header_value = bytearray()

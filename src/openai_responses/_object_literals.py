@@ -58,6 +58,8 @@ OBJECT_LITERALS: dict[str, tuple[str, ...]] = {
     "beta.threads.runs.run_step:RunStep": ("thread.run.step",),
     "container_create_response:ContainerCreateResponse": (),
     "containers.file_create_response:FileCreateResponse": ("container.file",),
+    "conversations.conversation:Conversation": ("conversation",),
+    "conversations.message:Message": (),
     "eval_create_response:EvalCreateResponse": ("eval",),
     "evals.run_create_response:RunCreateResponse": ("eval.run",),
     "fine_tuning.checkpoints.permission_create_response:PermissionCreateResponse": (

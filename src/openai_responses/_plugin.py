@@ -26,7 +26,7 @@ import pytest
 
 from ._pytest import _recording, _summary
 from ._pytest._names import test_cassette_path
-from ._session import RECORD_MODES, SETTINGS, Settings
+from ._settings import RECORD_MODES, SETTINGS, Settings
 
 if TYPE_CHECKING:
     from ._mock import OpenAIMock

@@ -15,8 +15,8 @@ from respx.models import AllMockedAssertionError, ResolvedRoute
 from ._calls import PendingCalls
 from ._clock import Clock, RetryWaits
 from ._errors import UnmockedRequestError
-from ._interception import PASSTHROUGH, WebsocketGuard, mockers
-from ._session import asynchronous_scope
+from ._interception import PASSTHROUGH, TransportShortcut, WebsocketGuard, mockers
+from ._settings import asynchronous_scope
 
 __all__ = ["OpenAIRouter"]
 
@@ -101,12 +101,14 @@ class OpenAIRouter(respx.MockRouter):
         for mocker in mockers():
             mocker.register(self)
             mocker.start()
+        TransportShortcut.start()
         WebsocketGuard.start()
         if self.clock is not None:
             RetryWaits.start(self.clock)
 
     def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
         WebsocketGuard.stop()
+        TransportShortcut.stop()
         if self.clock is not None:
             RetryWaits.stop(self.clock)
         for mocker in mockers():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -50,8 +51,22 @@ def available(spec: str) -> bool:
     root = _types_root()
     if root is None:
         return resolve(spec) is not None
-    where = root.joinpath(*module_name.split("."))
-    return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
+    *package, name = module_name.split(".")
+    # One listing per package rather than a file check per row: the table names ~200 types.
+    found = _listing(root.joinpath(*package))
+    return f"{name}.py" in found or (name in found and _has_init(root.joinpath(*package, name)))
+
+
+@functools.cache
+def _listing(directory: Path) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
+
+
+def _has_init(directory: Path) -> bool:
+    return "__init__.py" in _listing(directory)
 
 
 def imported(spec: str) -> bool:

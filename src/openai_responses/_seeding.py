@@ -31,16 +31,18 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._cassette import Interaction, load_cassette, response_to_httpx
 from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._endpoints._items import guessed
 from ._endpoints._misses import note_snapshot
 from ._sse import iter_sse
 from ._state import StateStore
+
+if TYPE_CHECKING:
+    from ._cassette import Interaction
 
 __all__ = ["find_endpoint", "learn_exchange", "seed_from_cassette"]
 
@@ -110,12 +112,16 @@ def _learn_listing(ctx: Context, listing: dict[str, Any]) -> None:
 # -- a whole cassette -------------------------------------------------------------------------
 def seed_from_cassette(state: StateStore, path: Path) -> StateStore:
     """Seed ``state`` with every interaction of the cassette at ``path``, in recorded order."""
+    from ._cassette import load_cassette  # YAML loads with the first cassette read
+
     for interaction in load_cassette(path):
         learn_interaction(state, interaction)
     return state
 
 
 def learn_interaction(state: StateStore, interaction: Interaction) -> None:
+    from ._cassette import response_to_httpx  # with the cassette being read
+
     recorded = interaction.request
     url = httpx.URL(recorded.url)
     found = find_endpoint(recorded.method, url.path)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import OpenAIMockError
-from ._session import RECORD_MODES
+from ._settings import RECORD_MODES
 
 __all__ = ["add_arguments", "run"]
 

@@ -7,7 +7,6 @@ and the atomic save when the mock exits.
 
 from __future__ import annotations
 
-import contextvars
 import gc
 import os
 import re
@@ -15,7 +14,6 @@ import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -47,35 +45,10 @@ from ._errors import (
 )
 from ._freshness import CassetteUsage, check_drift_once, expired
 from ._interception import PASSTHROUGH, Upstream, current_upstream
+from ._settings import SETTINGS, RecordMode, is_asynchronous, normalize_record_mode
 from ._verify import Verifier
 
-__all__ = [
-    "PASSTHROUGH",
-    "RECORD_MODES",
-    "SETTINGS",
-    "CassetteOptions",
-    "CassetteSession",
-    "RecordMode",
-    "asynchronous_scope",
-    "open_cassette",
-]
-
-RecordMode = Literal["none", "once", "new_episodes", "all", "verify"]
-RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all", "verify")
-
-_ASYNCHRONOUS: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "openai_responses_async", default=False
-)
-
-
-@contextmanager
-def asynchronous_scope() -> Iterator[None]:
-    """Marks requests resolved by the router's async path (so recording sends async)."""
-    token = _ASYNCHRONOUS.set(True)
-    try:
-        yield
-    finally:
-        _ASYNCHRONOUS.reset(token)
+__all__ = ["CassetteOptions", "CassetteSession", "open_cassette"]
 
 
 @dataclass
@@ -102,22 +75,6 @@ class CassetteOptions:
     check_drift: bool = True
 
 
-@dataclass
-class Settings:
-    """What pytest configured (filled by the plugin); outside pytest all stay None."""
-
-    cli_record_mode: str | None = None
-    ini_record_mode: str | None = None
-    cassette_dir: Path | None = None
-    ini_max_age: str | None = None
-    cli_unplayed: Literal["ignore", "warn", "fail"] | None = None
-    network_blocked: bool = False
-    ini_check_drift: bool = True
-
-
-SETTINGS = Settings()
-
-
 def open_cassette(
     cassette: str | Path, record_mode: str | None = None, **options: Any
 ) -> CassetteSession:
@@ -134,14 +91,6 @@ def open_cassette(
     return CassetteSession(
         path, CassetteOptions(record_mode=normalize_record_mode(mode), filters=filters, **options)
     )
-
-
-def normalize_record_mode(mode: str) -> RecordMode:
-    # pytest-recording's "rewrite" (delete, then record) is vcrpy's "all" for one file.
-    mode = "all" if mode == "rewrite" else mode
-    if mode not in RECORD_MODES:
-        raise ValueError(f"record mode must be one of {', '.join(RECORD_MODES)}; got {mode!r}")
-    return mode  # type: ignore[return-value]
 
 
 class CassetteSession:
@@ -384,7 +333,7 @@ def _fallback_upstream(request: httpx.Request) -> Upstream:
     ``PASSTHROUGH`` so that the router lets respx call the original pool.
     """
     request.extensions[PASSTHROUGH] = True
-    if _ASYNCHRONOUS.get():
+    if is_asynchronous():
 
         async def asend() -> httpx.Response:
             transport = httpx.AsyncHTTPTransport()

@@ -17,8 +17,6 @@ import anyio
 import httpx
 from respx.models import SideEffectError
 
-from ._cassette._body import SSE_EVENT_END
-from ._cassette._replay import EVENT_OFFSETS
 from ._errors import InvalidRequest
 from ._faults import (
     ANSWER_KINDS,
@@ -34,7 +32,7 @@ if TYPE_CHECKING:
     from ._mock import OpenAIMock
     from ._routes import Route
 
-__all__ = ["EVENT_OFFSETS", "SOURCE", "check_pace", "shape", "shapes"]
+__all__ = ["SOURCE", "check_pace", "shape", "shapes"]
 
 Result = httpx.Response | Awaitable[httpx.Response]
 
@@ -121,6 +119,8 @@ def _pacer(
     """When event i is due, in seconds from the request (None: no pacing)."""
     if pace is None:
         return None
+    from ._cassette._replay import EVENT_OFFSETS  # only paced answers pay for these
+
     if EVENT_OFFSETS in extensions:  # replayed: its recorded gaps, sped up by a factor
         offsets = extensions[EVENT_OFFSETS]
         if not offsets:
@@ -217,7 +217,10 @@ class _Events:
     """Splits a byte stream into SSE events (or one body), each told whether it is the last."""
 
     def __init__(self, sse: bool) -> None:
+        from ._cassette._body import SSE_EVENT_END  # loaded with the first shaped answer
+
         self._sse = sse
+        self._event_end = SSE_EVENT_END
         self._buffer = b""
         self._pending: bytes | None = None
 
@@ -227,7 +230,7 @@ class _Events:
             return []
         ready: list[tuple[bytes, bool]] = []
         start = 0
-        for match in SSE_EVENT_END.finditer(self._buffer):
+        for match in self._event_end.finditer(self._buffer):
             ready.extend(self._hold(self._buffer[start : match.end()]))
             start = match.end()
         self._buffer = self._buffer[start:]

@@ -8,13 +8,18 @@ write messages and run steps into the StateStore and say what a stream would emi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from .._defaults import new_id, now
 from .._state import StateStore
-from ..streaming import _pieces  # the same token-like splitting the other streams use
+from ..streaming import (
+    Event,
+    EventStream,
+    _pieces,  # the same token-like splitting the other streams use
+)
 from . import _beta as beta
 from ._assistants_script import (
     TRANSIENT,
@@ -28,7 +33,7 @@ from ._assistants_script import (
     new_call_id,
 )
 
-__all__ = ["RunDriver", "revise"]
+__all__ = ["RunDriver", "RunEvents", "revise"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -288,3 +293,16 @@ def _tool_call_deltas(
         )
         for fragment in fragments
     ]
+
+
+class RunEvents(EventStream["beta.AssistantStreamEvent | Event"]):
+    """A streamed run's ``thread.*`` events, ended by the API's named ``done`` event."""
+
+    terminator = None  # the Assistants API ends with a named ``done`` event instead
+
+    def __init__(self, events: list[beta.AssistantStreamEvent]) -> None:
+        self._events = events
+
+    def generate(self) -> Iterator[beta.AssistantStreamEvent | Event]:  # type: ignore[override]
+        yield from self._events
+        yield self.event("done", "[DONE]")

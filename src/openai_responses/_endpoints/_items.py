@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pydantic
-from openai.types.conversations import ConversationItem
 from openai.types.responses import ResponseItem
 from pydantic import BaseModel, TypeAdapter
 
@@ -108,6 +107,8 @@ def response_items(items: Iterable[dict[str, Any]]) -> list[BaseModel]:
 
 def conversation_items(items: Iterable[dict[str, Any]]) -> list[BaseModel]:
     """The dicts as the SDK's ``ConversationItem`` types (conversations.items)."""
+    from openai.types.conversations import ConversationItem  # with the area's first request
+
     return [_adapter(ConversationItem).validate_python(item) for item in items]
 
 

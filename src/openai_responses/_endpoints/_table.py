@@ -15,11 +15,11 @@ import httpx
 from pydantic import BaseModel
 
 from .._errors import InvalidRequest, json_type
-from .._multipart import Form, parse_multipart
 from .._sdk_types import LazyType, TypeName
 from ._misses import Rule, rule_for
 
 if TYPE_CHECKING:
+    from .._multipart import Form
     from .._state import StateStore
 
 __all__ = ["Answer", "Context", "Endpoint", "Kind", "MalformedBody"]
@@ -136,6 +136,8 @@ class Context:
         content_type = self.request.headers.get("content-type", "")
         if not content_type.startswith("multipart/"):
             return None
+        from .._multipart import parse_multipart  # with the first upload
+
         try:
             return parse_multipart(content_type, self.request.content)
         except ValueError as error:

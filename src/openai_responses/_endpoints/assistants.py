@@ -6,8 +6,8 @@ Assistants, threads and messages are plain stateful rows. Runs follow a scripted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel
@@ -18,12 +18,15 @@ from .._handlers import build_object
 from .._params import mapping
 from .._sdk_types import TypeName
 from .._state import Collection, StateStore, register_collection
-from ..streaming import Event, EventStream
 from . import _beta as beta
-from ._assistants_runs import RunDriver, revise
-from ._assistants_script import RunScript, book, make_script
 from ._table import Answer, Context, Endpoint
 from .surface.vector_stores import resolve_tool_resources, tool_resources_files, unknown_file
+
+if TYPE_CHECKING:
+    from ._assistants_script import RunScript
+
+# The run machinery (``_assistants_runs``, ``_assistants_script``) is imported by the run
+# handlers, with the first run a test makes: most tests make none.
 
 register_collection(Collection("assistants", beta.ASSISTANT))
 register_collection(Collection("threads", beta.THREAD))
@@ -66,6 +69,8 @@ def script(
     the run expires. ``polls``: how many answers each status lasts, e.g. ``{"queued": 1,
     "in_progress": 2, "cancelling": 1}``.
     """
+    from ._assistants_script import book, make_script
+
     made = make_script(
         reply, tool_calls=tool_calls, then_reply=then_reply, fail=fail, expire=expire, polls=polls
     )
@@ -258,6 +263,9 @@ def _start_run(
     run = beta.Run.model_validate(
         deep_merge(_run_fields(ctx.body, assistant, thread_id), partial or {})
     )
+    from ._assistants_runs import RunDriver
+    from ._assistants_script import book
+
     driver = RunDriver(ctx.state, run, book(ctx.state).start(run.id, assistant.id))
     driver.queue()
     run = driver.answer()
@@ -310,6 +318,8 @@ def _stored_run(ctx: Context) -> beta.Run | httpx.Response:
 
 
 def _run_retrieve(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    from ._assistants_runs import RunDriver, revise
+
     run = _stored_run(ctx)
     if isinstance(run, httpx.Response):
         return run
@@ -319,6 +329,8 @@ def _run_retrieve(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _run_cancel(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    from ._assistants_runs import RunDriver, revise
+
     run = _stored_run(ctx)
     if isinstance(run, httpx.Response):
         return run
@@ -335,6 +347,8 @@ def _run_cancel(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 
 def _run_submit(ctx: Context, partial: dict[str, Any] | None) -> Answer:
+    from ._assistants_runs import RunDriver, revise
+
     run = _stored_run(ctx)
     if isinstance(run, httpx.Response):
         return run
@@ -362,23 +376,14 @@ def _run_submit(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 def _run_stream(run: BaseModel, ctx: Context) -> bytes:
     """The run's ``thread.*`` events up to its next pause (requires_action) or end."""
     assert isinstance(run, beta.Run)
+    from ._assistants_runs import RunDriver, RunEvents
+
     events: list[beta.AssistantStreamEvent] = list(ctx.extras.pop(_EVENTS, []))
     driver = RunDriver.of(ctx.state, run)
     if driver is not None:
         driver.finish()
         events += driver.events
-    return b"".join(_RunEvents(events))
-
-
-class _RunEvents(EventStream["beta.AssistantStreamEvent | Event"]):
-    terminator = None  # the Assistants API ends with a named ``done`` event instead
-
-    def __init__(self, events: list[beta.AssistantStreamEvent]) -> None:
-        self._events = events
-
-    def generate(self) -> Iterator[beta.AssistantStreamEvent | Event]:  # type: ignore[override]
-        yield from self._events
-        yield self.event("done", "[DONE]")
+    return b"".join(RunEvents(events))
 
 
 # -- the rows -------------------------------------------------------------------------------

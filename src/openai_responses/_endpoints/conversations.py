@@ -11,17 +11,12 @@ from typing import Any
 
 import httpx
 import pydantic
-from openai.types.conversations import (
-    Conversation,
-    ConversationDeletedResource,
-    ConversationItemList,
-    Message,
-)
 from pydantic import BaseModel
 
 from .._defaults import deep_merge
 from .._errors import bad_request, not_found, openai_error
 from .._handlers import build_object, updated
+from .._sdk_types import resolve
 from .._sse import dump_model
 from .._state import Collection, StateStore, register_collection
 from ._items import conversation_items, find_item, guessed, item_dicts, request_items, valid_only
@@ -36,9 +31,21 @@ __all__ = [
     "with_partial",
 ]
 
-register_collection(Collection("conversations", Conversation))
+# The area's types, by name: ``openai.types.conversations`` loads with its first request.
+_CONVERSATION = "conversations.conversation:Conversation"
+_DELETED = "conversations.conversation_deleted_resource:ConversationDeletedResource"
+_ITEM_LIST = "conversations.conversation_item_list:ConversationItemList"
+_MESSAGE = "conversations.message:Message"
+
+register_collection(Collection("conversations", _CONVERSATION))
 # Items are a union of types; Message (the commonest) is the one `put(obj)` dispatches on.
-register_collection(Collection("conversation_items", Message, parent="conversations"))
+register_collection(Collection("conversation_items", _MESSAGE, parent="conversations"))
+
+
+def _sdk(spec: str) -> type[BaseModel]:
+    found = resolve(spec)
+    assert found is not None, spec  # the area's rows exist only with its types
+    return found
 
 
 # -- shared with the Responses rows ----------------------------------------------------------
@@ -151,7 +158,7 @@ def _delete(ctx: Context, partial: dict[str, Any] | None) -> Answer:
         "object": "conversation.deleted",
         "deleted": True,
     }
-    return ConversationDeletedResource.model_validate(deep_merge(answer, partial or {}))
+    return _sdk(_DELETED).model_validate(deep_merge(answer, partial or {}))
 
 
 def _item_list(items: list[BaseModel]) -> dict[str, Any]:
@@ -175,7 +182,7 @@ def _items_create(ctx: Context, partial: dict[str, Any] | None) -> Answer:
     except (ValueError, pydantic.ValidationError) as error:
         return invalid_items("items", error)
     added = append_items(ctx.state, ctx.params["conversation_id"], dicts)
-    return ConversationItemList.model_validate(deep_merge(_item_list(added), partial or {}))
+    return _sdk(_ITEM_LIST).model_validate(deep_merge(_item_list(added), partial or {}))
 
 
 def _items_list(ctx: Context, partial: dict[str, Any] | None) -> Answer:
@@ -220,7 +227,7 @@ ENDPOINTS = (
         "POST",
         "/conversations",
         "create",
-        Conversation,
+        _CONVERSATION,
         "conversations",
         "conversation",
         id_prefix="conv_",
@@ -233,7 +240,7 @@ ENDPOINTS = (
         "GET",
         _ONE,
         "retrieve",
-        Conversation,
+        _CONVERSATION,
         "conversations",
         "conversation",
         handler=_retrieve,
@@ -243,7 +250,7 @@ ENDPOINTS = (
         "POST",
         _ONE,
         "update",
-        Conversation,
+        _CONVERSATION,
         "conversations",
         "conversation",
         handler=_update,
@@ -253,7 +260,7 @@ ENDPOINTS = (
         "DELETE",
         _ONE,
         "delete",
-        ConversationDeletedResource,
+        _DELETED,
         "conversations",
         "conversation",
         handler=_delete,
@@ -263,7 +270,7 @@ ENDPOINTS = (
         "POST",
         _ITEMS,
         "action",
-        ConversationItemList,
+        _ITEM_LIST,
         None,  # answers a list, not one storable object: the handler stores the items
         "item",
         parents=_PARENT,
@@ -299,7 +306,7 @@ ENDPOINTS = (
         "DELETE",
         _ITEMS + "/{item_id}",
         "delete",
-        Conversation,
+        _CONVERSATION,
         "conversation_items",
         "item",
         parents=_PARENT,

@@ -24,7 +24,8 @@ from .._cassette import (
 )
 from .._cassette._matchers import compile_match_on
 from .._cassette._record import filter_query
-from .._session import CassetteOptions, CassetteSession, normalize_record_mode
+from .._session import CassetteOptions, CassetteSession
+from .._settings import normalize_record_mode
 
 if TYPE_CHECKING:
     from .._mock import OpenAIMock
