@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, get_args
 
 import httpx
@@ -43,6 +44,18 @@ _OTHER_AREAS = (
     "openai.types.vector_stores",
     "openai.types.skills",
     "openai.types.uploads",
+    "openai.types.conversations",
+)
+# Machinery a mock without a cassette, upload or Assistants run has no business importing.
+_UNUSED_MACHINERY = (
+    "yaml",
+    "filelock",
+    "python_multipart",
+    "openai_responses._cassette._",
+    "openai_responses._session",
+    "openai_responses._multipart",
+    "openai_responses._endpoints._assistants_",
+    "openai_responses.streaming",
 )
 
 
@@ -81,13 +94,58 @@ def test_the_first_mock_and_a_chat_call_import_no_other_area() -> None:
             )
         new = sorted(set(sys.modules) - before)
         others = [m for m in new if m.startswith({_OTHER_AREAS!r})]
-        print(json.dumps([tree, answer.object, mock.chat.completions.create.call_count, others]))
+        machinery = [m for m in new if m.startswith({_UNUSED_MACHINERY!r})]
+        print(json.dumps([tree, answer.object, mock.chat.completions.create.call_count, others,
+                          machinery]))
         """
     )
-    tree, answered, calls, others = found
+    tree, answered, calls, others, machinery = found
     assert tree[0] == "beta.threads.runs.create"
     assert (answered, calls) == ("chat.completion", 1)
     assert others == []
+    assert machinery == []
+
+
+def test_the_pytest_plugin_imports_no_cassette_machinery() -> None:
+    # Every suite with the package installed loads the plugin: cassettes, the SDK and the
+    # HTTP stacks load with the first test that uses them.
+    heavy = ("yaml", "filelock", "python_multipart", "openai", "httpx", "respx", "httpcore")
+    ours = ("_session", "_cassette._load", "_cassette._merge", "_mock", "_endpoints")
+    found = _run(
+        f"""
+        import json, sys
+        import pytest
+        before = set(sys.modules)
+        import openai_responses._plugin
+        new = set(sys.modules) - before
+        names = {heavy!r} + tuple("openai_responses." + name for name in {ours!r})
+        print(json.dumps(sorted(m for m in new if any(
+            m == name or m.startswith(name + ".") for name in names))))
+        """
+    )
+    assert found == []
+
+
+def test_a_cassette_and_an_assistants_run_still_load_what_they_need(tmp_path: Path) -> None:
+    cassette = tmp_path / "empty.yaml"
+    found = _run(
+        f"""
+        import json, sys
+        import openai
+        from openai_responses import OpenAIMock
+        mock = OpenAIMock(cassette={str(cassette)!r}, record_mode="none", on_miss="mock")
+        with mock:
+            client = openai.OpenAI(api_key="sk-test")
+            assistant = client.beta.assistants.create(model="gpt-4o-mini")
+            thread = client.beta.threads.create()
+            run = client.beta.threads.runs.create_and_poll(
+                thread_id=thread.id, assistant_id=assistant.id
+            )
+        print(json.dumps([run.status, "yaml" in sys.modules,
+                          "openai_responses._endpoints._assistants_runs" in sys.modules]))
+        """
+    )
+    assert found == ["completed", True, True]
 
 
 def test_an_assistants_request_loads_its_area_and_is_answered_typed() -> None:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openai_responses import CassetteMismatchError, OpenAIMock, _pipeline
+from openai_responses import CassetteMismatchError, OpenAIMock, _interception, _pipeline
 from openai_responses._cassette import (
     Interaction,
     RecordedRequest,
@@ -184,12 +184,14 @@ def test_async_and_streamed_replays_are_recorded(tmp_path: Path) -> None:
     assert (answer, pieces) == ("A", ["hi"])
 
 
-def test_threads_replaying_at_once_are_each_recorded_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [False, True], ids=["default-client", "httpx-client"])
+def test_threads_replaying_at_once_are_each_recorded_once(tmp_path: Path, legacy: bool) -> None:
     prompts = [f"p{i}" for i in range(40)]
     path = _cassette(tmp_path, *(_chat(p, p.upper()) for p in prompts))
     answers: dict[str, str | None] = {}
     with OpenAIMock(cassette=path) as mock:
-        client = openai.OpenAI(api_key="sk-test")
+        http: Any = httpx.Client() if legacy else None
+        client = openai.OpenAI(api_key="sk-test", http_client=http)
         route = mock.chat.completions.create
         counts: list[int] = []
 
@@ -209,6 +211,66 @@ def test_threads_replaying_at_once_are_each_recorded_once(tmp_path: Path) -> Non
         assert replied == [p.upper() for p in recorded]  # each call keeps its own answer
         assert list(mock.router.calls) == list(route.calls)  # one order for both histories
     assert answers == {p: p.upper() for p in prompts}
+
+
+# -- the legacy httpx stack: replays answered at its HTTPTransport ----------------------------
+@pytest.fixture
+def pool_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths of the requests that reached a patched connection pool (httpcore or httpcore2)."""
+    seen: list[str] = []
+    for mocker in (_interception.HTTPCore1Mocker, _interception.HTTPCore2Mocker):
+        original = mocker.to_httpx_request.__func__  # type: ignore[attr-defined]
+
+        def counting(cls: Any, _original: Any = original, **kwargs: Any) -> httpx.Request:
+            request: httpx.Request = _original(cls, **kwargs)
+            seen.append(request.url.path)
+            return request
+
+        monkeypatch.setattr(mocker, "to_httpx_request", classmethod(counting))
+    return seen
+
+
+def test_legacy_httpx_replays_never_reach_the_pool(
+    tmp_path: Path, pool_requests: list[str]
+) -> None:
+    path = _cassette(tmp_path, _chat("a", "A"), _chat("b", "B"))
+
+    async def ask_async() -> str | None:
+        client = openai.AsyncOpenAI(api_key="sk-test", http_client=httpx.AsyncClient())
+        answer = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "b"}]
+        )
+        return answer.choices[0].message.content
+
+    with OpenAIMock(cassette=path, on_miss="mock") as mock:
+        client = openai.OpenAI(api_key="sk-test", http_client=httpx.Client())
+        assert _ask(client, "a") == "A"
+        assert asyncio.run(ask_async()) == "B"
+        assert pool_requests == []  # both answered above the pool, sync and async
+        assert _ask(client, "never recorded") is not None  # the mock's answer, at the pool
+        assert pool_requests == ["/v1/chat/completions"]
+        assert mock.chat.completions.create.call_count == 3
+
+
+def test_the_transport_shortcut_lasts_as_long_as_the_mocks(
+    tmp_path: Path, pool_requests: list[str]
+) -> None:
+    original = httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request
+    path = _cassette(tmp_path, _chat("a", "A"))
+
+    def patched() -> tuple[Any, Any]:
+        return httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request
+
+    with OpenAIMock(cassette=path, allow_playback_repeats=True) as outer:
+        assert patched()[0] is not original[0] and patched()[1] is not original[1]
+        with OpenAIMock():
+            assert patched() != original
+        assert patched() != original  # the inner mock's exit leaves the outer one's patch
+        client = openai.OpenAI(api_key="sk-test", http_client=httpx.Client())
+        assert _ask(client, "a") == "A"
+        assert pool_requests == []
+        assert outer.chat.completions.create.call_count == 1
+    assert patched() == original
 
 
 # -- the plain replay answers as the pipeline does -------------------------------------------

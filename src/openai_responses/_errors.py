@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CassetteDriftWarning",
@@ -176,6 +177,8 @@ def openai_error(
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """An error response exactly as the OpenAI API shapes it."""
+    import httpx  # imported here: the pytest plugin imports these errors, not httpx
+
     body: dict[str, Any] = {
         "error": {"message": message, "type": type, "param": param, "code": code}
     }

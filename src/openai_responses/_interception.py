@@ -283,12 +283,17 @@ class TransportShortcut:
     _active = 0
     _lock = threading.RLock()
     _restore: ClassVar[list[Callable[[], None]]] = []
+    # The methods patched over, as found at start (kept after stop for calls in flight).
+    send: ClassVar[Any] = None
+    asend: ClassVar[Any] = None
 
     @classmethod
     def start(cls) -> None:
         with cls._lock:
             cls._active += 1
             if cls._active == 1:
+                cls.send = httpx.HTTPTransport.__dict__["handle_request"]
+                cls.asend = httpx.AsyncHTTPTransport.__dict__["handle_async_request"]
                 cls._restore = [
                     _patch(httpx.HTTPTransport, "handle_request", _shortcut_sync),
                     _patch(httpx.AsyncHTTPTransport, "handle_async_request", _shortcut_async),
@@ -306,18 +311,22 @@ class TransportShortcut:
                 cls._restore = []
 
 
-_SEND_SYNC = httpx.HTTPTransport.handle_request
-_SEND_ASYNC = httpx.AsyncHTTPTransport.handle_async_request
-
-
-def _shortcut_sync(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+def _shortcut_sync(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
     replayed = _plain_replay_for_httpx(request)
-    return replayed if replayed is not None else _SEND_SYNC(self, request)
+    if replayed is not None:
+        return replayed
+    response: httpx.Response = TransportShortcut.send(transport, request)
+    return response
 
 
-async def _shortcut_async(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+async def _shortcut_async(
+    transport: httpx.AsyncHTTPTransport, request: httpx.Request
+) -> httpx.Response:
     replayed = _plain_replay_for_httpx(request)
-    return replayed if replayed is not None else await _SEND_ASYNC(self, request)
+    if replayed is not None:
+        return replayed
+    response: httpx.Response = await TransportShortcut.asend(transport, request)
+    return response
 
 
 class WebsocketGuard:

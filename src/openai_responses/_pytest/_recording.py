@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._names import default_cassette_name as _cassette_name
 from ._names import with_suffix
 from ._network import blocked_network
-from ._urllib3 import urllib3_routed
-from ._vcr import VcrCassette, merge_config, resolve_record_mode, vcr_mock
+
+if TYPE_CHECKING:
+    from ._vcr import VcrCassette
+
+# The vcr adapter (``_vcr``, ``_urllib3``) and the cassette machinery behind it are imported by
+# the first vcr-marked test: every suite loads this plugin, most never use a cassette.
 
 __all__ = ["VCR_MOCK", "add_options"]
 
@@ -123,6 +127,8 @@ def block_network(
         )
     mode = record_mode
     if vcr_markers and request.config.getoption("record_mode", default=None) is None:
+        from ._vcr import merge_config
+
         merged = merge_config(request.getfixturevalue("vcr_config"), vcr_markers)
         mode = merged.get("record_mode", "none")
     wanted = marker is not None or request.config.getoption("block_network", default=False)
@@ -145,6 +151,9 @@ def vcr(
     if disable_recording or not vcr_markers:
         yield None
         return
+    from ._urllib3 import urllib3_routed
+    from ._vcr import VcrCassette, merge_config, resolve_record_mode, vcr_mock
+
     config: dict[str, Any] = merge_config(request.getfixturevalue("vcr_config"), vcr_markers)
     directory = Path(config.pop("cassette_library_dir", None) or vcr_cassette_dir)
     suffix = f".{config['serializer']}" if "serializer" in config else ".yaml"
