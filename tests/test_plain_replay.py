@@ -9,6 +9,8 @@ misses, and every case that needs the pipeline still goes through it.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import json
 import threading
 from pathlib import Path
@@ -29,6 +31,7 @@ from openai_responses._cassette import (
 )
 
 BASE = "https://api.openai.com/v1"
+_HTTPX2 = importlib.util.find_spec("httpx2") is not None
 
 
 def _chat(prompt: str, answer: str = "fine") -> Interaction:
@@ -230,46 +233,65 @@ def pool_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_legacy_httpx_replays_never_reach_the_pool(
-    tmp_path: Path, pool_requests: list[str]
+@pytest.mark.parametrize("legacy", [False, True], ids=["default-client", "httpx-client"])
+def test_replays_are_answered_above_the_pool(
+    tmp_path: Path, pool_requests: list[str], legacy: bool
 ) -> None:
     path = _cassette(tmp_path, _chat("a", "A"), _chat("b", "B"))
 
     async def ask_async() -> str | None:
-        client = openai.AsyncOpenAI(api_key="sk-test", http_client=httpx.AsyncClient())
+        http: Any = httpx.AsyncClient() if legacy else None
+        client = openai.AsyncOpenAI(api_key="sk-test", http_client=http)
         answer = await client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "b"}]
         )
         return answer.choices[0].message.content
 
     with OpenAIMock(cassette=path, on_miss="mock") as mock:
-        client = openai.OpenAI(api_key="sk-test", http_client=httpx.Client())
+        http: Any = httpx.Client() if legacy else None
+        client = openai.OpenAI(api_key="sk-test", http_client=http)
         assert _ask(client, "a") == "A"
         assert asyncio.run(ask_async()) == "B"
-        assert pool_requests == []  # both answered above the pool, sync and async
+        assert pool_requests == []  # both answered at the transport, sync and async
         assert _ask(client, "never recorded") is not None  # the mock's answer, at the pool
         assert pool_requests == ["/v1/chat/completions"]
-        assert mock.chat.completions.create.call_count == 3
+        calls = mock.chat.completions.create.calls
+        assert [json.loads(c.request.content)["messages"][0]["content"] for c in calls] == [
+            "a",
+            "b",
+            "never recorded",
+        ]
+        assert calls[0].request.url == httpx.URL(f"{BASE}/chat/completions")
+        assert calls[0].request.headers["authorization"] == "Bearer sk-test"
 
 
 def test_the_transport_shortcut_lasts_as_long_as_the_mocks(
     tmp_path: Path, pool_requests: list[str]
 ) -> None:
-    original = httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request
+    stacks = [httpx] + ([importlib.import_module("httpx2")] if _HTTPX2 else [])
+
+    def patched() -> list[Any]:
+        return [
+            method
+            for stack in stacks
+            for method in (
+                stack.HTTPTransport.handle_request,
+                stack.AsyncHTTPTransport.handle_async_request,
+            )
+        ]
+
+    original = patched()
     path = _cassette(tmp_path, _chat("a", "A"))
-
-    def patched() -> tuple[Any, Any]:
-        return httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request
-
     with OpenAIMock(cassette=path, allow_playback_repeats=True) as outer:
-        assert patched()[0] is not original[0] and patched()[1] is not original[1]
+        assert all(now is not before for now, before in zip(patched(), original, strict=True))
         with OpenAIMock():
             assert patched() != original
         assert patched() != original  # the inner mock's exit leaves the outer one's patch
-        client = openai.OpenAI(api_key="sk-test", http_client=httpx.Client())
-        assert _ask(client, "a") == "A"
+        for http in (httpx.Client(), None):
+            client = openai.OpenAI(api_key="sk-test", http_client=http)
+            assert _ask(client, "a") == "A"
         assert pool_requests == []
-        assert outer.chat.completions.create.call_count == 1
+        assert outer.chat.completions.create.call_count == 2
     assert patched() == original
 
 

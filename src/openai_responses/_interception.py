@@ -71,6 +71,14 @@ def upstream_scope(upstream: Upstream) -> Iterator[None]:
         _UPSTREAM.reset(token)
 
 
+def _ready(routers: list[Any], request: httpx.Request) -> Any:
+    """A recorded answer (status, raw headers, body, extensions), when the one router
+    started is a mock that may give it without its full pipeline (``OpenAIMock._plain_replay``);
+    else None."""
+    replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
+    return replay(request) if replay is not None else None
+
+
 @functools.cache
 def _core(name: str) -> Any:
     return importlib.import_module(name)
@@ -111,11 +119,8 @@ class _PoolMocker(HTTPCoreMocker, ABC):
 
     @classmethod
     def _plain_replay(cls, request: httpx.Request) -> Any:
-        """A recorded answer for the pool, when the one router is a mock that may give it
-        without its full pipeline (``OpenAIMock._plain_replay``); else None."""
-        routers = cls.routers
-        replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
-        ready = replay(request) if replay is not None else None
+        """A recorded answer as the pool's response (see ``_ready``), or None."""
+        ready = _ready(cls.routers, request)
         if ready is None:
             return None
         status, headers, body, extensions = ready
@@ -214,7 +219,15 @@ _URLS_LIMIT = 4096  # ids in paths make URLs many: start over rather than grow
 
 
 def _parsed_url(url: Any) -> httpx.URL:
-    raw = (url.scheme, url.host, url.port, url.target)
+    """The ``httpx.URL`` of a pool request's URL (httpcore or httpcore2)."""
+    return _cached_url((url.scheme, url.host, url.port, url.target))
+
+
+def _url_of_httpx2(url: Any) -> httpx.URL:
+    return _cached_url((url.raw_scheme, url.raw_host, url.port, url.raw_path))
+
+
+def _cached_url(raw: tuple[bytes, bytes, int | None, bytes]) -> httpx.URL:
     found = _URLS.get(raw)
     if found is None:
         if len(_URLS) >= _URLS_LIMIT:
@@ -258,46 +271,31 @@ def mockers() -> list[type[Mocker]]:
     return [Mocker.registry[name] for name in mocker_names()]
 
 
-def _plain_replay_for_httpx(request: httpx.Request) -> httpx.Response | None:
-    routers = HTTPCore1Mocker.routers
-    replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
-    ready = replay(request) if replay is not None else None
-    if ready is None:
-        return None
-    status, headers, body, extensions = ready
-    return httpx.Response(
-        status, headers=list(headers), stream=httpx.ByteStream(body), extensions=dict(extensions)
-    )
-
-
 class TransportShortcut:
-    """Plain replays of the legacy httpx stack (openai 2's default client, any
-    ``httpx.Client`` on openai 3), answered at its ``HTTPTransport``.
+    """Plain replays answered at the ``HTTPTransport`` of each httpx stack (httpx2 for
+    openai 3's default client, httpx for openai 2's and for any ``httpx.Client``).
 
-    Below that transport each request becomes an httpcore request and the pool's answer
-    becomes an httpx response again: a tenth of a replayed call on openai 2. A recorded
-    answer (``OpenAIMock._plain_replay``) needs neither, so it is given first; every other
-    request goes on to the pool, where the mockers route it. Counted, like the guard below.
+    Below that transport each request becomes a pool request and the pool's answer becomes
+    a response again: about a tenth of a replayed call. A recorded answer
+    (``OpenAIMock._plain_replay``) needs neither, so it is given first; every other request
+    goes on to the pool, where the mockers route it. Counted, like the guard below.
     """
 
     _active = 0
     _lock = threading.RLock()
     _restore: ClassVar[list[Callable[[], None]]] = []
     # The methods patched over, as found at start (kept after stop for calls in flight).
-    send: ClassVar[Any] = None
-    asend: ClassVar[Any] = None
+    originals: ClassVar[dict[tuple[type, str], Any]] = {}
 
     @classmethod
     def start(cls) -> None:
         with cls._lock:
             cls._active += 1
             if cls._active == 1:
-                cls.send = httpx.HTTPTransport.__dict__["handle_request"]
-                cls.asend = httpx.AsyncHTTPTransport.__dict__["handle_async_request"]
-                cls._restore = [
-                    _patch(httpx.HTTPTransport, "handle_request", _shortcut_sync),
-                    _patch(httpx.AsyncHTTPTransport, "handle_async_request", _shortcut_async),
-                ]
+                cls._restore = []
+                for owner, name, replacement in _shortcuts():
+                    cls.originals[owner, name] = owner.__dict__[name]
+                    cls._restore.append(_patch(owner, name, replacement))
 
     @classmethod
     def stop(cls) -> None:
@@ -311,22 +309,105 @@ class TransportShortcut:
                 cls._restore = []
 
 
-def _shortcut_sync(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-    replayed = _plain_replay_for_httpx(request)
+def _shortcuts() -> list[tuple[type, str, Any]]:
+    """(transport class, method, replacement) for each httpx stack installed."""
+    found: list[tuple[type, str, Any]] = [
+        (httpx.HTTPTransport, "handle_request", _legacy_sync),
+        (httpx.AsyncHTTPTransport, "handle_async_request", _legacy_async),
+    ]
+    if HTTPCore2Mocker.name in mocker_names():
+        httpx2 = _core("httpx2")
+        found += [
+            (httpx2.HTTPTransport, "handle_request", _httpx2_sync),
+            (httpx2.AsyncHTTPTransport, "handle_async_request", _httpx2_async),
+        ]
+    return found
+
+
+def _replaying(routers: list[Any]) -> bool:
+    """Whether the one router started may answer from its cassette without the pipeline
+    (checked before a request is converted for it)."""
+    may = getattr(routers[0], "plain_replay_ok", None) if len(routers) == 1 else None
+    return may is not None and bool(may())
+
+
+# -- legacy httpx: the SDK's request is already an httpx.Request ---------------------------
+def _legacy_answer(request: httpx.Request) -> httpx.Response | None:
+    ready = _ready(HTTPCore1Mocker.routers, request)
+    if ready is None:
+        return None
+    status, headers, body, extensions = ready
+    return httpx.Response(
+        status, headers=list(headers), stream=httpx.ByteStream(body), extensions=dict(extensions)
+    )
+
+
+def _legacy_sync(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    replayed = None
+    if _replaying(HTTPCore1Mocker.routers):
+        request.read()  # a streamed body (uploads) is read where the match reads it
+        replayed = _legacy_answer(request)
     if replayed is not None:
         return replayed
-    response: httpx.Response = TransportShortcut.send(transport, request)
+    send = TransportShortcut.originals[httpx.HTTPTransport, "handle_request"]
+    response: httpx.Response = send(transport, request)
     return response
 
 
-async def _shortcut_async(
+async def _legacy_async(
     transport: httpx.AsyncHTTPTransport, request: httpx.Request
 ) -> httpx.Response:
-    replayed = _plain_replay_for_httpx(request)
+    replayed = None
+    if _replaying(HTTPCore1Mocker.routers):
+        await request.aread()  # an async body is read here: the match reads it synchronously
+        replayed = _legacy_answer(request)
     if replayed is not None:
         return replayed
-    response: httpx.Response = await TransportShortcut.asend(transport, request)
+    send = TransportShortcut.originals[httpx.AsyncHTTPTransport, "handle_async_request"]
+    response: httpx.Response = await send(transport, request)
     return response
+
+
+# -- httpx2: its request is viewed as an httpx.Request, as the pool mocker does --------------
+def _httpx2_answer(request: Any) -> Any:
+    view = Request(
+        request.method,
+        _url_of_httpx2(request.url),
+        raw_headers=request.headers.raw,
+        stream=httpx.ByteStream(request.content),
+        extensions=request.extensions,
+    )
+    view.read()  # matchers read ``content``, as on a request the pool mocker converted
+    ready = _ready(HTTPCore2Mocker.routers, view)
+    if ready is None:
+        return None
+    status, headers, body, extensions = ready
+    httpx2 = _core("httpx2")
+    return httpx2.Response(
+        status, headers=list(headers), stream=httpx2.ByteStream(body), extensions=dict(extensions)
+    )
+
+
+def _httpx2_sync(transport: Any, request: Any) -> Any:
+    replayed = None
+    if _replaying(HTTPCore2Mocker.routers):
+        request.read()
+        replayed = _httpx2_answer(request)
+    if replayed is not None:
+        return replayed
+    send = TransportShortcut.originals[_core("httpx2").HTTPTransport, "handle_request"]
+    return send(transport, request)
+
+
+async def _httpx2_async(transport: Any, request: Any) -> Any:
+    replayed = None
+    if _replaying(HTTPCore2Mocker.routers):
+        await request.aread()
+        replayed = _httpx2_answer(request)
+    if replayed is not None:
+        return replayed
+    owner = _core("httpx2").AsyncHTTPTransport
+    return await TransportShortcut.originals[owner, "handle_async_request"](transport, request)
 
 
 class WebsocketGuard:

@@ -157,6 +157,7 @@ class OpenAIMock:
         self.pending_calls = PendingCalls(lambda: self.router.history, _recorded_response)
         self.router.pending = self.pending_calls
         self.router.plain_replay = self._plain_replay
+        self.router.plain_replay_ok = self._plain_replay_ok
         # The answer of each replayed interaction, ready for the pool (``_plain_replay``).
         self._ready: dict[int, Ready] = {}
         # Set by the vcr adapter: every host goes through the cassette, recorded in it or not.

@@ -54,6 +54,7 @@ class OpenAIRouter(respx.MockRouter):
 
     # Set by the mock: its plain replay, and the calls it answered but has not written yet.
     plain_replay: PlainReplay | None = None
+    plain_replay_ok: Callable[[], bool] | None = None  # whether it may answer at all now
     pending: PendingCalls | None = None
 
     def __init__(
