@@ -367,7 +367,8 @@ def test_faults_compose_with_a_cassette_replay(tmp_path: Path) -> None:
         assert [c.choices[0].delta.content for c in seen] == ["word0 ", "word1 "]
 
 
-def test_a_fault_header_reaches_a_cassette_replay(tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [False, True], ids=["default-client", "httpx-client"])
+def test_a_fault_header_reaches_a_cassette_replay(tmp_path: Path, legacy: bool) -> None:
     """A replayed answer served straight from the cassette (no route override, no queued
     fault) still honours a fault the request names in its header."""
     body = json.dumps({"model": "gpt-4o", "messages": MESSAGES})
@@ -379,11 +380,12 @@ def test_a_fault_header_reaches_a_cassette_replay(tmp_path: Path) -> None:
         tmp_path / "chat.yaml", body, "application/json", json.dumps(answer)
     )
     with OpenAIMock(cassette=cassette, allow_playback_repeats=True) as mock:
-        client = openai.OpenAI(api_key="sk-test", max_retries=0)
+        http: Any = httpx.Client() if legacy else None
+        client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=http)
         create = client.chat.completions.create
         assert create(model="gpt-4o", messages=MESSAGES).choices[0].message.content == "x"
-        with pytest.raises(openai.RateLimitError):
-            create(model="gpt-4o", messages=MESSAGES, extra_headers={FAULT_HEADER: "rate_limit"})
+        with pytest.raises(openai.RateLimitError):  # the header's name in any case
+            create(model="gpt-4o", messages=MESSAGES, extra_headers={"X-Mock-Fault": "rate_limit"})
         assert mock.chat.completions.create.route.call_count == 2
 
 

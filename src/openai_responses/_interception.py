@@ -214,6 +214,16 @@ class Request(httpx.Request):
         self.__dict__["_raw_headers"] = None
 
 
+def has_header(request: httpx.Request, name: str) -> bool:
+    """Whether ``request`` carries header ``name`` (lower case); on a request converted from
+    a pool, without building its headers (a plain replay never reads them otherwise)."""
+    raw = request.__dict__.get("_raw_headers")
+    if raw is None:
+        return name in request.headers
+    wanted = name.encode("ascii")
+    return any(key.lower() == wanted for key, _ in raw)
+
+
 _URLS: dict[tuple[bytes, bytes, int | None, bytes], httpx.URL] = {}
 _URLS_LIMIT = 4096  # ids in paths make URLs many: start over rather than grow
 

@@ -18,7 +18,7 @@ from ._clock import Clock
 from ._endpoints import ENDPOINTS, Context, Endpoint
 from ._errors import OpenAIMockError
 from ._faults import FAULT_HEADER
-from ._interception import PASSTHROUGH
+from ._interception import PASSTHROUGH, has_header
 from ._ratelimit import RateLimiter
 from ._router import OpenAIRouter
 from ._routes import Route, RouteIndex, build_tree
@@ -209,7 +209,7 @@ class OpenAIMock:
     def _plain_replay(self, request: httpx.Request) -> Ready | None:
         if not self._plain_replay_ok() or request.extensions.get(PASSTHROUGH):
             return None
-        if FAULT_HEADER in request.headers:  # a fault named per request (``_faults``)
+        if has_header(request, FAULT_HEADER):  # a fault named per request (``_faults``)
             return None
         session = self.cassette
         url = request.url
