@@ -1,6 +1,6 @@
 """Call history written when it is read.
 
-A plain replay (``OpenAIMock._plain_replay``) answers at the pool without building respx's
+A plain replay (``OpenAIMock._plain_replay``) answers at the transport without building respx's
 call record; it notes (route, request, interaction) instead. Reading any call history of the
 mock (``route.calls``, ``call_count``, ``router.calls``) first turns the notes into respx
 ``Call`` objects, in the order the requests were answered, with the very response the full

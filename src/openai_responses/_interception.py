@@ -4,7 +4,11 @@ openai 3.x sends through httpx2 -> httpcore2 and openai 2.x through httpx -> htt
 patches httpcore only, so we register a Mocker for each connection-pool library. Both turn
 the pool's request into an ``httpx.Request``; both also expose the *original* pool call to
 the request pipeline (``upstream``), so that recording sends through the very connection pool
-the SDK built, and nothing else on the machine is patched.
+the SDK built.
+
+Above the pools, each stack's ``HTTPTransport`` is patched too, for one thing only: a recorded
+answer the mock may give without its pipeline (the plain replay) is handed out there, before
+the request is converted for the pool (``TransportShortcut``). Nothing else is patched.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class OpenAIMock:
             return True
         return any(route.has_faults for route in self.faulted_routes)
 
-    # -- the plain replay: a recorded answer served at the pool ---------------------------
+    # -- the plain replay: a recorded answer served at the transport ----------------------
     def _plain_replay_ok(self) -> bool:
         """Whether requests may take the plain replay, which answers a recorded interaction
         straight from the cassette index, skipping respx's resolution and the pipeline.
