@@ -292,24 +292,20 @@ class TransportShortcut:
     Below that transport each request becomes a pool request and the pool's answer becomes
     a response again: about a tenth of a replayed call. A recorded answer
     (``OpenAIMock._plain_replay``) needs neither, so it is given first; every other request
-    goes on to the pool, where the mockers route it. Counted, like the guard below.
+    goes on to the original method, then the pool, where the mockers route it. Counted, like
+    the guard below.
     """
 
     _active = 0
     _lock = threading.RLock()
     _restore: ClassVar[list[Callable[[], None]]] = []
-    # The methods patched over, as found at start (kept after stop for calls in flight).
-    originals: ClassVar[dict[tuple[type, str], Any]] = {}
 
     @classmethod
     def start(cls) -> None:
         with cls._lock:
             cls._active += 1
             if cls._active == 1:
-                cls._restore = []
-                for owner, name, replacement in _shortcuts():
-                    cls.originals[owner, name] = owner.__dict__[name]
-                    cls._restore.append(_patch(owner, name, replacement))
+                cls._restore = [undo for stack in _stacks() for undo in stack.patch()]
 
     @classmethod
     def stop(cls) -> None:
@@ -323,67 +319,69 @@ class TransportShortcut:
                 cls._restore = []
 
 
-def _shortcuts() -> list[tuple[type, str, Any]]:
-    """(transport class, method, replacement) for each httpx stack installed."""
-    found: list[tuple[type, str, Any]] = [
-        (httpx.HTTPTransport, "handle_request", _legacy_sync),
-        (httpx.AsyncHTTPTransport, "handle_async_request", _legacy_async),
-    ]
-    if HTTPCore2Mocker.name in mocker_names():
-        httpx2 = _core("httpx2")
-        found += [
-            (httpx2.HTTPTransport, "handle_request", _httpx2_sync),
-            (httpx2.AsyncHTTPTransport, "handle_async_request", _httpx2_async),
+@dataclass(frozen=True)
+class _Stack:
+    """One httpx stack: its module, the pool mocker its routers register with, and how the
+    mock sees one of its requests (an ``httpx.Request``, as the pool mocker converts it)."""
+
+    module: Any
+    mocker: type[_PoolMocker]
+    view: Callable[[Any], httpx.Request]
+
+    def answer(self, request: Any) -> Any:
+        """The recorded answer to ``request`` as this stack's response, or None."""
+        ready = _ready(self.mocker.routers, self.view(request))
+        if ready is None:
+            return None
+        status, headers, body, extensions = ready
+        stream = self.module.ByteStream(body)
+        return self.module.Response(
+            status, headers=list(headers), stream=stream, extensions=dict(extensions)
+        )
+
+    def replaying(self) -> bool:
+        """Whether the one router started may answer from its cassette without the pipeline
+        (asked before a request is read or converted for it)."""
+        routers = self.mocker.routers
+        may = getattr(routers[0], "plain_replay_ok", None) if len(routers) == 1 else None
+        return may is not None and bool(may())
+
+    def patch(self) -> list[Callable[[], None]]:
+        """Puts the shortcut in both transports of the stack; returns how to take it out."""
+        sync, asynchronous = self.module.HTTPTransport, self.module.AsyncHTTPTransport
+        return [
+            _patch(sync, "handle_request", self.sync(sync.__dict__["handle_request"])),
+            _patch(
+                asynchronous,
+                "handle_async_request",
+                self.asynchronous(asynchronous.__dict__["handle_async_request"]),
+            ),
         ]
-    return found
+
+    def sync(self, original: Any) -> Any:
+        def handle_request(transport: Any, request: Any) -> Any:
+            if self.replaying():
+                request.read()  # a streamed body (uploads) is read for the match
+                replayed = self.answer(request)
+                if replayed is not None:
+                    return replayed
+            return original(transport, request)
+
+        return handle_request
+
+    def asynchronous(self, original: Any) -> Any:
+        async def handle_async_request(transport: Any, request: Any) -> Any:
+            if self.replaying():
+                await request.aread()  # the match reads the body synchronously
+                replayed = self.answer(request)
+                if replayed is not None:
+                    return replayed
+            return await original(transport, request)
+
+        return handle_async_request
 
 
-def _replaying(routers: list[Any]) -> bool:
-    """Whether the one router started may answer from its cassette without the pipeline
-    (checked before a request is converted for it)."""
-    may = getattr(routers[0], "plain_replay_ok", None) if len(routers) == 1 else None
-    return may is not None and bool(may())
-
-
-# -- legacy httpx: the SDK's request is already an httpx.Request ---------------------------
-def _legacy_answer(request: httpx.Request) -> httpx.Response | None:
-    ready = _ready(HTTPCore1Mocker.routers, request)
-    if ready is None:
-        return None
-    status, headers, body, extensions = ready
-    return httpx.Response(
-        status, headers=list(headers), stream=httpx.ByteStream(body), extensions=dict(extensions)
-    )
-
-
-def _legacy_sync(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-    replayed = None
-    if _replaying(HTTPCore1Mocker.routers):
-        request.read()  # a streamed body (uploads) is read where the match reads it
-        replayed = _legacy_answer(request)
-    if replayed is not None:
-        return replayed
-    send = TransportShortcut.originals[httpx.HTTPTransport, "handle_request"]
-    response: httpx.Response = send(transport, request)
-    return response
-
-
-async def _legacy_async(
-    transport: httpx.AsyncHTTPTransport, request: httpx.Request
-) -> httpx.Response:
-    replayed = None
-    if _replaying(HTTPCore1Mocker.routers):
-        await request.aread()  # an async body is read here: the match reads it synchronously
-        replayed = _legacy_answer(request)
-    if replayed is not None:
-        return replayed
-    send = TransportShortcut.originals[httpx.AsyncHTTPTransport, "handle_async_request"]
-    response: httpx.Response = await send(transport, request)
-    return response
-
-
-# -- httpx2: its request is viewed as an httpx.Request, as the pool mocker does --------------
-def _httpx2_answer(request: Any) -> Any:
+def _httpx2_view(request: Any) -> httpx.Request:
     view = Request(
         request.method,
         _url_of_httpx2(request.url),
@@ -392,36 +390,15 @@ def _httpx2_answer(request: Any) -> Any:
         extensions=request.extensions,
     )
     view.read()  # matchers read ``content``, as on a request the pool mocker converted
-    ready = _ready(HTTPCore2Mocker.routers, view)
-    if ready is None:
-        return None
-    status, headers, body, extensions = ready
-    httpx2 = _core("httpx2")
-    return httpx2.Response(
-        status, headers=list(headers), stream=httpx2.ByteStream(body), extensions=dict(extensions)
-    )
+    return view
 
 
-def _httpx2_sync(transport: Any, request: Any) -> Any:
-    replayed = None
-    if _replaying(HTTPCore2Mocker.routers):
-        request.read()
-        replayed = _httpx2_answer(request)
-    if replayed is not None:
-        return replayed
-    send = TransportShortcut.originals[_core("httpx2").HTTPTransport, "handle_request"]
-    return send(transport, request)
-
-
-async def _httpx2_async(transport: Any, request: Any) -> Any:
-    replayed = None
-    if _replaying(HTTPCore2Mocker.routers):
-        await request.aread()
-        replayed = _httpx2_answer(request)
-    if replayed is not None:
-        return replayed
-    owner = _core("httpx2").AsyncHTTPTransport
-    return await TransportShortcut.originals[owner, "handle_async_request"](transport, request)
+def _stacks() -> list[_Stack]:
+    """The httpx stacks installed: legacy httpx always (respx needs it), httpx2 with openai 3."""
+    found = [_Stack(httpx, HTTPCore1Mocker, lambda request: request)]
+    if HTTPCore2Mocker.name in mocker_names():
+        found.append(_Stack(_core("httpx2"), HTTPCore2Mocker, _httpx2_view))
+    return found
 
 
 class WebsocketGuard:
