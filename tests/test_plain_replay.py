@@ -295,6 +295,36 @@ def test_the_transport_shortcut_lasts_as_long_as_the_mocks(
     assert patched() == original
 
 
+def test_mocks_entered_and_left_on_many_threads_leave_the_transports_as_found() -> None:
+    stacks = [httpx] + ([importlib.import_module("httpx2")] if _HTTPX2 else [])
+    original = [
+        (s.HTTPTransport.handle_request, s.AsyncHTTPTransport.handle_async_request) for s in stacks
+    ]
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def churn() -> None:
+        try:
+            start.wait()
+            for _ in range(25):
+                with OpenAIMock():
+                    assert httpx.HTTPTransport.handle_request is not original[0][0]
+        except BaseException as error:  # reported below, with the thread's assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=churn) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    now = [
+        (s.HTTPTransport.handle_request, s.AsyncHTTPTransport.handle_async_request) for s in stacks
+    ]
+    assert now == original
+    assert _interception.TransportShortcut._active == 0
+
+
 # -- the plain replay answers as the pipeline does -------------------------------------------
 _HEADER_NAMES = st.sampled_from(["x-request-id", "retry-after", "openai-processing-ms", "etag"])
 _HEADER_VALUES = st.text(alphabet="abc019 -", min_size=1, max_size=8).map(str.strip).filter(bool)
