@@ -514,10 +514,10 @@ def test_parsed_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     path = tmp_path / "c.yaml"
     save_cassette(path, _sample())
     first = load_cassette(path)
-    assert list((tmp_path / "cache").glob("cassette-v*.json"))
+    assert list((tmp_path / "cache").glob("cassette-v*.bin"))
     _cache._MEMORY.clear()
     assert load_cassette(path) == first  # from the JSON cache
-    for entry in (tmp_path / "cache").glob("*.json"):
+    for entry in (tmp_path / "cache").glob("*.bin"):
         entry.write_text("garbage")  # tampered cache: falls back to YAML
     _cache._MEMORY.clear()
     assert load_cassette(path) == first

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CORPUS_FILES, needs_corpus
 from openai_responses._cassette import (
@@ -23,6 +26,7 @@ from openai_responses._cassette import (
     _keys,
     save_cassette,
 )
+from openai_responses._cassette._keys import Parsed
 from openai_responses._cassette._load import load_parsed
 from openai_responses._session import CassetteOptions, CassetteSession
 
@@ -73,7 +77,7 @@ def test_a_warm_load_canonicalises_no_recorded_body(
     save_cassette(path, [chat(f"filler {n}") for n in range(200)] + [chat("wanted")])
     load_parsed(path.read_bytes(), str(path))  # cold: parse and keys, now on disk
     assert len(canonicalised) == 201
-    assert list(disk_cache.glob("cassette-v*-*.json"))
+    assert list(disk_cache.glob("cassette-v*-*.bin"))
 
     _cache._MEMORY.clear()  # a new process: only the disk cache is left
     canonicalised.clear()
@@ -133,18 +137,69 @@ def test_a_cache_entry_with_bad_keys_is_ignored(tmp_path: Path, disk_cache: Path
     save_cassette(path, [chat("a"), chat("b")])
     raw = path.read_bytes()
     fresh = load_parsed(raw, "c")
-    for entry in disk_cache.glob("*.json"):
-        data = json.loads(entry.read_text())
+    for entry in disk_cache.glob("*.bin"):
+        data, bodies = _cache.split(entry.read_bytes())
         data["keys"] = data["keys"][:1]  # misaligned
-        entry.write_text(json.dumps(data))
+        entry.write_bytes(_cache.joined(data, bodies))
     _cache._MEMORY.clear()
     assert load_parsed(raw, "c") == fresh
-    for entry in disk_cache.glob("*.json"):
-        data = json.loads(entry.read_text())
+    for entry in disk_cache.glob("*.bin"):
+        data, bodies = _cache.split(entry.read_bytes())
         data["keys"][0][2][0] = "pickle"  # an unknown kind
-        entry.write_text(json.dumps(data))
+        entry.write_bytes(_cache.joined(data, bodies))
     _cache._MEMORY.clear()
     assert load_parsed(raw, "c") == fresh
+
+
+# Each way an entry's parts can stop agreeing; the cassette then reads as parsed from YAML.
+_TAMPERINGS = {
+    "a negative header set index": lambda data, bodies: (_row(data, 2, -1), bodies),
+    "a header set index past the end": lambda data, bodies: (_row(data, 6, 99), bodies),
+    "a body longer than the bytes": lambda data, bodies: (_row(data, 7, 10**9), bodies),
+    "a negative body length": lambda data, bodies: (_row(data, 3, -1), bodies),
+    "a fractional body length": lambda data, bodies: (_row(data, 3, 1.5), bodies),
+    "bytes left over": lambda data, bodies: (data, bodies + b"x"),
+    "bytes missing": lambda data, bodies: (data, bodies[:-1]),
+    "a header row of three": lambda data, bodies: (_headers(data, [["a", "b", "c"]]), bodies),
+    "a header name that is a number": lambda data, bodies: (_headers(data, [[1, "b"]]), bodies),
+}
+
+
+def _row(data: dict[str, Any], field: int, value: Any) -> dict[str, Any]:
+    data["interactions"][0][field] = value
+    return data
+
+
+def _headers(data: dict[str, Any], rows: list[list[Any]]) -> dict[str, Any]:
+    data["headers"][0] = rows
+    return data
+
+
+@pytest.mark.parametrize("tamper", _TAMPERINGS.values(), ids=list(_TAMPERINGS))
+def test_an_entry_whose_parts_disagree_is_ignored(
+    tmp_path: Path, disk_cache: Path, tamper: Any
+) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, [chat("a"), chat("b")])
+    raw = path.read_bytes()
+    fresh = load_parsed(raw, "c")
+    (entry,) = disk_cache.glob("*.bin")
+    entry.write_bytes(_cache.joined(*tamper(*_cache.split(entry.read_bytes()))))
+    _cache._MEMORY.clear()
+    assert load_parsed(raw, "c") == fresh
+
+
+def test_a_truncated_entry_is_ignored(tmp_path: Path, disk_cache: Path) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, [chat("a"), chat("b")])
+    raw = path.read_bytes()
+    fresh = load_parsed(raw, "c")
+    (entry,) = disk_cache.glob("*.bin")
+    whole = entry.read_bytes()
+    for size in (0, 10, len(whole) // 2, len(whole) - 1):
+        entry.write_bytes(whole[:size])
+        _cache._MEMORY.clear()
+        assert load_parsed(raw, "c") == fresh, size
 
 
 @needs_corpus
@@ -154,3 +209,29 @@ def test_corpus_keys_survive_the_cache(tmp_path: Path, disk_cache: Path) -> None
         fresh = load_parsed(raw, str(path))
         _cache._MEMORY.clear()
         assert load_parsed(raw, str(path)) == fresh, path
+
+
+_TEXT = st.text(st.characters(), max_size=12)  # any code point, lone surrogates included
+_HEADER_SETS = st.lists(st.tuples(_TEXT, _TEXT), max_size=3).map(tuple)
+_INTERACTIONS = st.builds(
+    Interaction,
+    st.builds(
+        RecordedRequest,
+        st.sampled_from(["GET", "POST"]),
+        st.sampled_from([URL, "https://example.com:8443/v1/files?b=%C3%A9&a=1"]),
+        _HEADER_SETS,
+        st.binary(),
+    ),
+    st.builds(RecordedResponse, st.integers(100, 599), _TEXT, _HEADER_SETS, st.binary()),
+    st.none() | st.datetimes(timezones=st.just(timezone.utc)),
+    st.none() | st.lists(st.floats(0, 1e6), max_size=4).map(tuple),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_INTERACTIONS, max_size=6))
+def test_any_parse_comes_back_from_its_entry_exactly(interactions: list[Interaction]) -> None:
+    # Bodies of any bytes, shared and distinct header sets, text JSON escapes must carry.
+    keys = [_keys.match_keys(i) for i in interactions]
+    entry = _cache._written(Parsed(interactions, keys))
+    assert _cache._read(entry) == Parsed(interactions, keys)
