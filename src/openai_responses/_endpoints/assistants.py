@@ -260,12 +260,12 @@ def _assistant(ctx: Context) -> beta.Assistant | httpx.Response:
 def _start_run(
     ctx: Context, assistant: beta.Assistant, thread_id: str, partial: dict[str, Any] | None
 ) -> beta.Run:
-    run = beta.Run.model_validate(
-        deep_merge(_run_fields(ctx.body, assistant, thread_id), partial or {})
-    )
     from ._assistants_runs import RunDriver
     from ._assistants_script import book
 
+    run = beta.Run.model_validate(
+        deep_merge(_run_fields(ctx.body, assistant, thread_id), partial or {})
+    )
     driver = RunDriver(ctx.state, run, book(ctx.state).start(run.id, assistant.id))
     driver.queue()
     run = driver.answer()
@@ -375,9 +375,9 @@ def _run_submit(ctx: Context, partial: dict[str, Any] | None) -> Answer:
 
 def _run_stream(run: BaseModel, ctx: Context) -> bytes:
     """The run's ``thread.*`` events up to its next pause (requires_action) or end."""
-    assert isinstance(run, beta.Run)
     from ._assistants_runs import RunDriver, RunEvents
 
+    assert isinstance(run, beta.Run)
     events: list[beta.AssistantStreamEvent] = list(ctx.extras.pop(_EVENTS, []))
     driver = RunDriver.of(ctx.state, run)
     if driver is not None:
