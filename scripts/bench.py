@@ -15,8 +15,11 @@ Prints per-call microseconds and ratios, all measured in this one run:
   first call, in fresh interpreters (CPU time after ``import openai``).
 
 Rounds are interleaved (each setup takes its turn every round); figures are medians.
-Run: python scripts/bench.py [--quick] [--only startup|per-call|load] [--calls N] [--rounds N]
-     [--skip-load]
+- instructions per call (``--only instructions``, needs valgrind): ours over the floor as
+  counted instructions, which a busy machine cannot blur.
+
+Run: python scripts/bench.py [--quick] [--only startup|per-call|load|instructions]
+     [--calls N] [--rounds N] [--skip-load]
 ``--quick`` (CI): fewer rounds and calls, under a minute; it prints, never asserts.
 """
 
@@ -491,6 +494,71 @@ def per_call_section(calls: int, rounds: int) -> None:
 HTTPX2 = importlib.util.find_spec("httpx2") is not None
 
 
+# -- per call in instructions: a figure a busy machine cannot blur ------------------------------
+# CPU time on a shared machine drifts by ±10 % between rounds; counted instructions do not.
+# Each setup runs twice under valgrind's callgrind in a fresh interpreter, with 10 and with 210
+# calls after the warm-up: the difference is 200 calls, whatever the start-up cost.
+_COUNTED = """
+import sys
+sys.path.insert(0, {scripts!r})
+import bench
+setup = bench.counted_setups({cassette!r})[{name!r}]
+with setup() as call:
+    for prompt in bench.PROMPTS:
+        call(prompt)
+    for i in range({calls}):
+        call(bench.PROMPTS[i % len(bench.PROMPTS)])
+"""
+
+
+def counted_setups(cassette: str) -> dict[str, Setup]:
+    setups: dict[str, Setup] = {}
+    if HTTPX2:
+        setups["bare httpx2.MockTransport (floor)"] = bare_httpx2
+        setups["ours: replay, 10 interactions"] = ours(Path(cassette))
+    setups["bare httpx.MockTransport (legacy floor)"] = bare_httpx
+    setups["ours: replay, 10, legacy httpx client"] = ours(Path(cassette), legacy=True)
+    return setups
+
+
+def _instructions(name: str, cassette: Path, calls: int) -> int:
+    program = _COUNTED.format(
+        scripts=str(Path(__file__).parent), cassette=str(cassette), name=name, calls=calls
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OPENAI_RESPONSES_CACHE_DIR": "off"}
+    run = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    out = subprocess.run(
+        [*run, sys.executable, "-c", program], capture_output=True, text=True, env=env
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{name}: {out.stderr[-2000:]}")
+    refs = next(line for line in out.stderr.splitlines() if "I   refs:" in line)
+    return int(refs.split("refs:")[1].replace(",", "").strip())
+
+
+def instructions_section() -> None:
+    """Instructions per replayed call, ours over the floor (needs valgrind; a few minutes)."""
+    if shutil.which("valgrind") is None:
+        print("\ninstructions per call: valgrind is not installed, skipped")
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cassette = write_cassette(Path(tmp) / "small.yaml", 10)
+        names = list(counted_setups(str(cassette)))
+        jobs = [(name, calls) for name in names for calls in (10, 210)]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            counted = pool.map(lambda job: _instructions(job[0], cassette, job[1]), jobs)
+            counts = dict(zip(jobs, counted, strict=True))
+    print("\ninstructions per call (callgrind, 210 - 10 calls, fresh interpreters)\n")
+    print(f"{'path':<44} {'instr/call':>11} {'x floor':>8}")
+    floor = 0.0
+    for name in names:
+        per_call = (counts[name, 210] - counts[name, 10]) / 200
+        floor = per_call if "floor" in name else floor
+        print(f"{name:<44} {per_call:>11,.0f} {per_call / floor:>8.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100, help="SDK calls per round")
@@ -498,7 +566,9 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="skip the cassette figures")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: under a minute")
     parser.add_argument(
-        "--only", choices=("startup", "per-call", "load"), help="run one section only"
+        "--only",
+        choices=("startup", "per-call", "load", "instructions"),
+        help="run one section only (instructions: only when asked, with valgrind)",
     )
     args = parser.parse_args()
     if args.quick:
@@ -511,6 +581,8 @@ def main() -> None:
     if args.only in (None, "load") and not args.skip_load:
         with tempfile.TemporaryDirectory() as tmp:
             cassette_figures(Path(tmp), quick=args.quick)
+    if args.only == "instructions":
+        instructions_section()
 
 
 if __name__ == "__main__":
