@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import openai
 import pytest
 
@@ -30,3 +32,46 @@ def test_unmocked_paths_answer_an_openai_error() -> None:
         client = openai.OpenAI(api_key="sk-served", base_url=served.url, max_retries=0)
         with pytest.raises(openai.NotFoundError, match="no mock answers GET"):
             client.get("/no/such/endpoint", cast_to=object)
+
+
+def test_parallel_clients_keep_one_consistent_state() -> None:
+    """Eight clients at once (the server answers each request on its own thread) create,
+    list, update and delete across the stateful areas: no request fails, none is lost."""
+    rounds, clients = 5, 8
+    errors: list[BaseException] = []
+
+    def work(served: openai_responses.ServedMock, n: int) -> None:
+        client = openai.OpenAI(api_key="sk-served", base_url=served.url, max_retries=0)
+        try:
+            for i in range(rounds):
+                client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": f"{n}-{i}"}], store=True
+                )
+                conversation = client.conversations.create()
+                for text in ("a", "b"):
+                    client.conversations.items.create(
+                        conversation.id,
+                        items=[{"type": "message", "role": "user", "content": text}],
+                    )
+                assert len(list(client.conversations.items.list(conversation.id))) == 2
+                kept = client.files.create(file=(f"{n}-{i}.txt", b"x"), purpose="assistants")
+                dropped = client.files.create(file=("gone.txt", b"y"), purpose="assistants")
+                client.files.delete(dropped.id)
+                assert client.files.retrieve(kept.id).filename == f"{n}-{i}.txt"
+                list(client.files.list())
+        except BaseException as error:  # reported by the test thread below
+            errors.append(error)
+
+    with openai_responses.serve() as served:
+        threads = [threading.Thread(target=work, args=(served, n)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        state = served.mock.state
+        assert errors == []
+        assert len(state.all("chat_completions")) == rounds * clients
+        assert len(state.all("conversations")) == rounds * clients
+        assert len(state.all("conversation_items")) == 2 * rounds * clients
+        names = sorted(f.filename for f in state.all("files"))
+        assert names == sorted(f"{n}-{i}.txt" for n in range(clients) for i in range(rounds))
