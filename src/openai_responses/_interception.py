@@ -285,7 +285,42 @@ def mockers() -> list[type[Mocker]]:
     return [Mocker.registry[name] for name in mocker_names()]
 
 
-class TransportShortcut:
+class _Counted:
+    """Patches put in by the first ``start`` and taken out by the last ``stop``: mocks nest
+    and run on several threads, and each only counts."""
+
+    _active: ClassVar[int]
+    _lock: ClassVar[threading.RLock]
+    _restore: ClassVar[list[Callable[[], None]]]
+
+    def __init_subclass__(cls) -> None:
+        cls._active, cls._lock, cls._restore = 0, threading.RLock(), []
+
+    @classmethod
+    def apply(cls) -> list[Callable[[], None]]:
+        """Puts the patches in; returns how to take each out."""
+        raise NotImplementedError
+
+    @classmethod
+    def start(cls) -> None:
+        with cls._lock:
+            cls._active += 1
+            if cls._active == 1:
+                cls._restore = cls.apply()
+
+    @classmethod
+    def stop(cls) -> None:
+        with cls._lock:
+            if cls._active == 0:
+                return  # a stop without its start (respx tolerates those too)
+            cls._active -= 1
+            if cls._active == 0:
+                for restore in reversed(cls._restore):
+                    restore()
+                cls._restore = []
+
+
+class TransportShortcut(_Counted):
     """Plain replays answered at the ``HTTPTransport`` of each httpx stack (httpx2 for
     openai 3's default client, httpx for openai 2's and for any ``httpx.Client``).
 
@@ -296,27 +331,9 @@ class TransportShortcut:
     the guard below.
     """
 
-    _active = 0
-    _lock = threading.RLock()
-    _restore: ClassVar[list[Callable[[], None]]] = []
-
     @classmethod
-    def start(cls) -> None:
-        with cls._lock:
-            cls._active += 1
-            if cls._active == 1:
-                cls._restore = [undo for stack in _stacks() for undo in stack.patch()]
-
-    @classmethod
-    def stop(cls) -> None:
-        with cls._lock:
-            if cls._active == 0:
-                return
-            cls._active -= 1
-            if cls._active == 0:
-                for restore in reversed(cls._restore):
-                    restore()
-                cls._restore = []
+    def apply(cls) -> list[Callable[[], None]]:
+        return [undo for stack in _stacks() for undo in stack.patch()]
 
 
 @dataclass(frozen=True)
@@ -401,7 +418,7 @@ def _stacks() -> list[_Stack]:
     return found
 
 
-class WebsocketGuard:
+class WebsocketGuard(_Counted):
     """Refuses every websocket the ``websockets`` client would open while a mock is active.
 
     The SDK's realtime (and Responses/live) ``connect`` methods open websockets outside the
@@ -413,38 +430,21 @@ class WebsocketGuard:
     mock that never meets a websocket does not pay for importing ``websockets``.
     """
 
-    _active = 0
-    _lock = threading.RLock()
-    _restore: ClassVar[list[Callable[[], None]]] = []
-
     @classmethod
-    def start(cls) -> None:
-        with cls._lock:
-            cls._active += 1
-            if cls._active == 1:
-                _PatchOnImport.install()
-                cls._restore = []
-                for name in _WEBSOCKET_CLIENTS:
-                    module = sys.modules.get(name)
-                    if module is not None:
-                        cls.patch(name, module)
+    def apply(cls) -> list[Callable[[], None]]:
+        _PatchOnImport.install()
+        return [
+            _patch(*patched(module))
+            for name, patched in _WEBSOCKET_CLIENTS.items()
+            if (module := sys.modules.get(name)) is not None
+        ]
 
     @classmethod
     def patch(cls, name: str, module: Any) -> None:
+        """Patches a client module imported while a mock is active (``_PatchOnImport``)."""
         with cls._lock:
             if cls._active:
                 cls._restore.append(_patch(*_WEBSOCKET_CLIENTS[name](module)))
-
-    @classmethod
-    def stop(cls) -> None:
-        with cls._lock:
-            if cls._active == 0:
-                return  # a stop without its start (respx tolerates those too)
-            cls._active -= 1
-            if cls._active == 0:
-                for restore in reversed(cls._restore):
-                    restore()
-                cls._restore = []
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
