@@ -116,6 +116,18 @@ class FakeOpenAI:
         return httpx.Response(200, headers=headers, content=paced())
 
 
+def chat_completion(content: str, completion_id: str = "chatcmpl-1") -> dict[str, Any]:
+    """A chat.completion answer as the API sends it, for tests that record or replay one."""
+    message = {"role": "assistant", "content": content, "refusal": None}
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None, "message": message}],
+    }
+
+
 def _headers() -> dict[str, str]:
     return {**SECRET_HEADERS, "x-request-id": "req_upstream", "openai-processing-ms": "7"}
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS_FILES, FakeOpenAI, needs_corpus
+from conftest import CORPUS_FILES, FakeOpenAI, chat_completion, needs_corpus
 from openai_responses import CassetteSchemaDriftWarning, OpenAIMock
 from openai_responses import _freshness as freshness
 from openai_responses._cassette import (
@@ -34,20 +34,7 @@ UNNEEDED = ("hypothesispytest", "xdist", "xdist.looponfail", "anyio", "asyncio")
 QUIET = tuple(arg for name in UNNEEDED for arg in ("-p", f"no:{name}"))
 
 URL = "https://api.openai.com/v1"
-CHAT = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "gpt-4o",
-    "choices": [
-        {
-            "index": 0,
-            "finish_reason": "stop",
-            "logprobs": None,
-            "message": {"role": "assistant", "content": "hi", "refusal": None},
-        }
-    ],
-}
+CHAT = chat_completion("hi")
 
 
 def interaction(body: object, path: str = "/chat/completions", *, sse: bool = False) -> Interaction:

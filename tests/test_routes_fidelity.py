@@ -13,6 +13,7 @@ import openai
 import pytest
 import yaml
 
+from conftest import chat_completion
 from openai_responses import OpenAIMock
 
 BASE = "https://api.openai.com/v1"
@@ -25,19 +26,7 @@ def client() -> openai.OpenAI:
 
 
 def _completion(text: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-{text}",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "gpt-4o",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": text},
-            }
-        ],
-    }
+    return chat_completion(text, f"chatcmpl-{text}")
 
 
 def _cassette(tmp_path: Path, answers: list[str]) -> Path:

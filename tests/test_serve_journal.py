@@ -10,23 +10,11 @@ import httpx
 import openai
 
 import openai_responses
-from conftest import FakeOpenAI
+from conftest import FakeOpenAI, chat_completion
 from openai_responses._cassette import Interaction, RecordedRequest, RecordedResponse, save_cassette
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "recorded"}]}
-COMPLETION = {
-    "id": "chatcmpl-recorded",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "gpt-4o",
-    "choices": [
-        {
-            "index": 0,
-            "finish_reason": "stop",
-            "message": {"role": "assistant", "content": "from the cassette"},
-        }
-    ],
-}
+COMPLETION = chat_completion("from the cassette", "chatcmpl-recorded")
 
 
 def root(served: openai_responses.ServedMock) -> str:
