@@ -75,12 +75,19 @@ def upstream_scope(upstream: Upstream) -> Iterator[None]:
         _UPSTREAM.reset(token)
 
 
+def _replaying(routers: list[Any]) -> Any:
+    """The one router started, when it is a mock that may now answer from its cassette
+    without its full pipeline (``OpenAIMock._plain_replay_ok``); else None. Asked once per
+    request, before the request is read or converted for it."""
+    router = routers[0] if len(routers) == 1 else None
+    may = getattr(router, "plain_replay_ok", None)
+    return router if may is not None and may() else None
+
+
 def _ready(routers: list[Any], request: httpx.Request) -> Any:
-    """A recorded answer (status, raw headers, body, extensions), when the one router
-    started is a mock that may give it without its full pipeline (``OpenAIMock._plain_replay``);
-    else None."""
-    replay = getattr(routers[0], "plain_replay", None) if len(routers) == 1 else None
-    return replay(request) if replay is not None else None
+    """A recorded answer (status, raw headers, body, extensions) to ``request``, or None."""
+    router = _replaying(routers)
+    return router.plain_replay(request) if router is not None else None
 
 
 @functools.cache
@@ -345,9 +352,9 @@ class _Stack:
     mocker: type[_PoolMocker]
     view: Callable[[Any], httpx.Request]
 
-    def answer(self, request: Any) -> Any:
+    def answer(self, router: Any, request: Any) -> Any:
         """The recorded answer to ``request`` as this stack's response, or None."""
-        ready = _ready(self.mocker.routers, self.view(request))
+        ready = router.plain_replay(self.view(request))
         if ready is None:
             return None
         status, headers, body, extensions = ready
@@ -355,13 +362,6 @@ class _Stack:
         return self.module.Response(
             status, headers=list(headers), stream=stream, extensions=dict(extensions)
         )
-
-    def replaying(self) -> bool:
-        """Whether the one router started may answer from its cassette without the pipeline
-        (asked before a request is read or converted for it)."""
-        routers = self.mocker.routers
-        may = getattr(routers[0], "plain_replay_ok", None) if len(routers) == 1 else None
-        return may is not None and bool(may())
 
     def patch(self) -> list[Callable[[], None]]:
         """Puts the shortcut in both transports of the stack; returns how to take it out."""
@@ -377,9 +377,10 @@ class _Stack:
 
     def sync(self, original: Any) -> Any:
         def handle_request(transport: Any, request: Any) -> Any:
-            if self.replaying():
+            router = _replaying(self.mocker.routers)
+            if router is not None:
                 request.read()  # a streamed body (uploads) is read for the match
-                replayed = self.answer(request)
+                replayed = self.answer(router, request)
                 if replayed is not None:
                     return replayed
             return original(transport, request)
@@ -388,9 +389,10 @@ class _Stack:
 
     def asynchronous(self, original: Any) -> Any:
         async def handle_async_request(transport: Any, request: Any) -> Any:
-            if self.replaying():
+            router = _replaying(self.mocker.routers)
+            if router is not None:
                 await request.aread()  # the match reads the body synchronously
-                replayed = self.answer(request)
+                replayed = self.answer(router, request)
                 if replayed is not None:
                     return replayed
             return await original(transport, request)

@@ -207,7 +207,9 @@ class OpenAIMock:
         )
 
     def _plain_replay(self, request: httpx.Request) -> Ready | None:
-        if not self._plain_replay_ok() or request.extensions.get(PASSTHROUGH):
+        """The recorded answer to ``request``, ready to hand out, or None (the pipeline's).
+        Asked only once ``_plain_replay_ok`` said yes for this request (``_interception``)."""
+        if request.extensions.get(PASSTHROUGH):
             return None
         if has_header(request, FAULT_HEADER):  # a fault named per request (``_faults``)
             return None
